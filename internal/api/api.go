@@ -1,0 +1,120 @@
+// Package api is payd's HTTP surface: one route table, Stripe's conventions
+// (auth, form decoding, the error envelope, idempotency, expansion, lists)
+// applied the same way to every resource, and one small file per resource.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/store"
+	"github.com/payd/payd/internal/version"
+)
+
+// Config is everything the API needs, parsed once by main.
+type Config struct {
+	Store  store.Store
+	Logger *slog.Logger
+	// Now is the clock; tests may fix it.
+	Now func() time.Time
+	// IdempotencyLease is how long a request may hold its Idempotency-Key
+	// before another request may assume it died and take the key over.
+	IdempotencyLease time.Duration
+}
+
+// Server holds the API's dependencies; handlers are its methods.
+type Server struct {
+	store     store.Store
+	log       *slog.Logger
+	now       func() time.Time
+	lease     time.Duration
+	customers *customer.Service
+	expanders map[string]expander
+	mux       *http.ServeMux
+}
+
+// New builds the server and its route table.
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, lease: cfg.IdempotencyLease}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.lease == 0 {
+		s.lease = time.Minute
+	}
+	s.customers = &customer.Service{Now: s.now}
+	s.expanders = map[string]expander{
+		customer.Prefix + "_": s.customers.Retrieve,
+	}
+	s.routes()
+	return s
+}
+
+// access says which keys may call an endpoint.
+type access int
+
+const (
+	secretOnly access = iota
+	publishableToo
+)
+
+// routes is the one table of every endpoint payd serves. Patterns are the
+// spec's own path templates, so each also names the operation whose
+// parameter schema validates the request.
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	s.handle("POST /v1/customers", secretOnly, s.createCustomer)
+	s.handle("GET /v1/customers", secretOnly, s.listCustomers)
+	s.handle("GET /v1/customers/{customer}", secretOnly, s.retrieveCustomer)
+	s.handle("POST /v1/customers/{customer}", secretOnly, s.updateCustomer)
+	s.handle("DELETE /v1/customers/{customer}", secretOnly, s.deleteCustomer)
+	s.handle("GET /v1/customers/{customer}/payment_methods", secretOnly, s.listCustomerPaymentMethods)
+
+	s.handle("GET /v1/events", secretOnly, s.listEvents)
+	s.handle("GET /v1/events/{id}", secretOnly, s.retrieveEvent)
+
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errs.NoRoute(r.Method, r.URL.Path))
+	})
+}
+
+// ServeHTTP stamps every response with a Request-Id and turns panics into
+// Stripe's opaque 500.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := "req_" + id.Random(14)
+	h := w.Header()
+	h.Set("Request-Id", reqID)
+	h.Set("Stripe-Version", version.APIVersion)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "panic", v)
+			s.writeError(w, r, errs.Internal())
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+type requestIDKey struct{}
+
+func requestID(ctx context.Context) string {
+	v, _ := ctx.Value(requestIDKey{}).(string)
+	return v
+}
+
+// isWrite reports whether a method changes state (and so may carry an
+// Idempotency-Key and runs in a write transaction).
+func isWrite(method string) bool {
+	return method == http.MethodPost || method == http.MethodDelete
+}

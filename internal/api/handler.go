@@ -1,0 +1,200 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/payd/payd/internal/api/form"
+	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/event"
+	"github.com/payd/payd/internal/param"
+	"github.com/payd/payd/internal/store"
+)
+
+// maxBody bounds a request body; Stripe's own limit is of this order.
+const maxBody = 1 << 20
+
+// call is one authenticated, validated API request inside its transaction.
+type call struct {
+	ctx     context.Context
+	tx      store.Tx
+	account string
+	params  param.Map
+	expand  []string
+	r       *http.Request
+}
+
+// path returns a path parameter of the route.
+func (c *call) path(name string) string { return c.r.PathValue(name) }
+
+// result is a handler's successful answer: the JSON body of the object or
+// list, before expansion.
+type result struct {
+	body []byte
+	list bool
+}
+
+type handlerFunc func(c *call) (result, error)
+
+// handle registers one endpoint and wraps it in the pipeline every endpoint
+// shares: authenticate → decode and validate → (claim idempotency key) →
+// run in a transaction → expand → store the idempotent response → write.
+func (s *Server) handle(pattern string, acc access, fn handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, pattern, acc, fn)
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, acc access, fn handlerFunc) {
+	ctx := r.Context()
+	key, err := s.authenticate(ctx, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if key.Kind == store.KeyPublishable && acc != publishableToo {
+		s.writeError(w, r, errs.Forbidden("This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."))
+		return
+	}
+	raw := r.URL.RawQuery
+	if r.Method == http.MethodPost {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			s.writeError(w, r, errs.Invalid("", "", "The request body could not be read or is larger than %d bytes.", maxBody))
+			return
+		}
+		raw = string(body)
+		if r.URL.RawQuery != "" {
+			// Stripe reads parameters from the body of a POST; a query
+			// string would be silently ignored, so refuse it.
+			s.writeError(w, r, errs.Invalid("", "", "Parameters for POST requests must be sent in the request body, not in the URL query string."))
+			return
+		}
+	}
+	tree, err := form.DecodeRequest(raw, pattern)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	params := param.Map(tree)
+	expand, err := expandPaths(params)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := &call{account: key.Account, params: params, expand: expand, r: r}
+
+	if !isWrite(r.Method) {
+		var out []byte
+		err := s.store.View(ctx, func(tx store.Tx) error {
+			c.ctx, c.tx = ctx, tx
+			res, err := fn(c)
+			if err != nil {
+				return err
+			}
+			out, err = s.expandResult(c, res)
+			return err
+		})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+
+	idemKey := r.Header.Get("Idempotency-Key")
+	ctx = event.WithRequest(ctx, requestID(ctx), idemKey)
+	if idemKey != "" {
+		replay, err := s.claimIdempotencyKey(ctx, key.Account, idemKey, r.Method, r.URL.Path, tree)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if replay != nil {
+			w.Header().Set("Idempotent-Replayed", "true")
+			writeJSON(w, replay.status, replay.body)
+			return
+		}
+	}
+	var out []byte
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		c.ctx, c.tx = ctx, tx
+		res, err := fn(c)
+		if err != nil {
+			return err
+		}
+		if out, err = s.expandResult(c, res); err != nil {
+			return err
+		}
+		if idemKey != "" {
+			return tx.FinishIdempotencyKey(ctx, key.Account, idemKey, http.StatusOK, out)
+		}
+		return nil
+	})
+	if err != nil {
+		if idemKey != "" {
+			// Nothing was committed, so a retry with the same key must be
+			// free to run again.
+			s.releaseIdempotencyKey(ctx, key.Account, idemKey)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// writeError renders err in Stripe's envelope. Only *errs.Error reaches the
+// client as written; anything else is logged and becomes an opaque 500.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := errs.As(err)
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.log.Error("request failed", "request_id", w.Header().Get("Request-Id"), "method", r.Method, "path", r.URL.Path, "err", err)
+		e = errs.Internal()
+	}
+	body := map[string]any{"type": e.Type, "message": e.Message}
+	if e.Code != "" {
+		body["code"] = e.Code
+		body["doc_url"] = "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(e.Code, "_", "-")
+	}
+	if e.Param != "" {
+		body["param"] = e.Param
+	}
+	if e.DeclineCode != "" {
+		body["decline_code"] = e.DeclineCode
+	}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	out, _ := json.Marshal(map[string]any{"error": body})
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Stripe"`)
+	}
+	writeJSON(w, e.Status, out)
+}
+
+// requestHash identifies a request's inputs for idempotency: the same key
+// may only be replayed for the same method, path and parameters.
+func requestHash(method, path string, tree map[string]any) string {
+	canon, _ := json.Marshal(tree) // map keys marshal sorted: canonical
+	h := sha256.New()
+	h.Write([]byte(method + " " + path + "\n"))
+	h.Write(canon)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,100 @@
+// Package param reads request parameters after the API layer has decoded
+// and validated them against Stripe's schema for the operation. Values are
+// already typed (string, int64, bool, map, slice); a key present with a nil
+// value means the caller sent an empty string to unset the field.
+package param
+
+// Map is one validated level of parameters.
+type Map map[string]any
+
+// Has reports whether key was sent at all.
+func (m Map) Has(key string) bool {
+	_, ok := m[key]
+	return ok
+}
+
+// Unset reports whether key was sent as an empty string (Stripe's "unset").
+func (m Map) Unset(key string) bool {
+	v, ok := m[key]
+	return ok && (v == nil || v == "")
+}
+
+// String returns the string at key, or nil when absent or unset.
+func (m Map) String(key string) *string {
+	if s, ok := m[key].(string); ok {
+		return &s
+	}
+	return nil
+}
+
+// Str returns the string at key or "".
+func (m Map) Str(key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// Int returns the integer at key, or nil.
+func (m Map) Int(key string) *int64 {
+	if n, ok := m[key].(int64); ok {
+		return &n
+	}
+	return nil
+}
+
+// Bool returns the boolean at key, or nil.
+func (m Map) Bool(key string) *bool {
+	if b, ok := m[key].(bool); ok {
+		return &b
+	}
+	return nil
+}
+
+// Map returns the nested hash at key, or nil.
+func (m Map) Map(key string) Map {
+	switch v := m[key].(type) {
+	case map[string]any:
+		return Map(v)
+	case Map:
+		return v
+	}
+	return nil
+}
+
+// Strings returns the array of strings at key, or nil.
+func (m Map) Strings(key string) []string {
+	arr, ok := m[key].([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(arr))
+	for _, v := range arr {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Maps returns the array of hashes at key, or nil.
+func (m Map) Maps(key string) []Map {
+	arr, ok := m[key].([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]Map, 0, len(arr))
+	for _, v := range arr {
+		if h, ok := v.(map[string]any); ok {
+			out = append(out, Map(h))
+		}
+	}
+	return out
+}
+
+// Path joins a parent param path and a child key in bracket notation:
+// Path("address", "line1") == "address[line1]".
+func Path(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "[" + key + "]"
+}

@@ -1,0 +1,422 @@
+// Package sqlstore implements store.Store over database/sql. SQLite and
+// PostgreSQL share every query: both accept $n placeholders, ON CONFLICT and
+// row-value comparisons, so the engines differ only in how they open
+// connections, lock rows and number their migrations.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/payd/payd/internal/store"
+)
+
+// Dialect is what differs between engines.
+type Dialect struct {
+	Name string
+	// ForUpdate is appended to a SELECT that must lock its row.
+	ForUpdate string
+	// IsConflict reports whether err is a unique-constraint violation.
+	IsConflict func(error) bool
+	// Retryable reports whether a transaction failed only because of a
+	// concurrent one (serialization failure, deadlock) and may be rerun.
+	Retryable func(error) bool
+}
+
+// DB is a store.Store over one or two *sql.DB. Writes go to W; reads go to R,
+// which for SQLite is a separate pool of read-only connections so that reads
+// never queue behind the single writer.
+type DB struct {
+	W, R    *sql.DB
+	Dialect Dialect
+	// ReadTxOptions is used for View transactions.
+	ReadTxOptions *sql.TxOptions
+	closers       []func() error
+}
+
+// New wraps already-open pools.
+func New(w, r *sql.DB, d Dialect, readOpts *sql.TxOptions) *DB {
+	return &DB{W: w, R: r, Dialect: d, ReadTxOptions: readOpts}
+}
+
+// OnClose registers cleanup to run after the pools are closed.
+func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
+
+func (db *DB) Engine() string { return db.Dialect.Name }
+
+func (db *DB) Close() error {
+	var errsOut []error
+	if db.R != nil && db.R != db.W {
+		errsOut = append(errsOut, db.R.Close())
+	}
+	errsOut = append(errsOut, db.W.Close())
+	for _, f := range db.closers {
+		errsOut = append(errsOut, f())
+	}
+	return errors.Join(errsOut...)
+}
+
+// Update runs fn in a write transaction, retrying a few times when the
+// engine reports a serialization conflict with a concurrent transaction.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = db.run(ctx, db.W, nil, fn)
+		if err == nil || db.Dialect.Retryable == nil || !db.Dialect.Retryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 3 * time.Millisecond)
+	}
+	return err
+}
+
+func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
+	return db.run(ctx, db.R, db.ReadTxOptions, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(store.Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{tx: sqlTx, d: &db.Dialect}
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type tx struct {
+	tx *sql.Tx
+	d  *Dialect
+}
+
+const recordCols = "id, account_id, created, seq, data, deleted"
+
+func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
+	names := []string{"id", "account_id", "created", "data", "deleted"}
+	args := []any{r.ID, r.Account, r.Created, r.Data, r.Deleted}
+	for _, c := range r.Cols {
+		names = append(names, c.Name)
+		args = append(args, c.Value)
+	}
+	// ON CONFLICT DO NOTHING reports a duplicate without aborting the
+	// transaction, which PostgreSQL would do on a raised violation.
+	q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" + placeholders(1, len(args)) + ") ON CONFLICT DO NOTHING"
+	return t.insert(ctx, "insert "+table, q, args...)
+}
+
+func (t *tx) insert(ctx context.Context, what, q string, args ...any) error {
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		if t.d.IsConflict(err) {
+			return store.ErrConflict
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	} else if n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+func (t *tx) Get(ctx context.Context, table, account, id string) (store.Record, error) {
+	return t.get(ctx, table, account, id, "")
+}
+
+func (t *tx) GetForUpdate(ctx context.Context, table, account, id string) (store.Record, error) {
+	return t.get(ctx, table, account, id, t.d.ForUpdate)
+}
+
+func (t *tx) get(ctx context.Context, table, account, id, suffix string) (store.Record, error) {
+	q := "SELECT " + recordCols + " FROM " + table + " WHERE id = $1 AND account_id = $2" + suffix
+	r, err := scanRecord(t.tx.QueryRowContext(ctx, q, id, account))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Record{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Record{}, fmt.Errorf("get %s: %w", table, err)
+	}
+	return r, nil
+}
+
+func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
+	sets := []string{"data = $1", "deleted = $2"}
+	args := []any{r.Data, r.Deleted}
+	for _, c := range r.Cols {
+		args = append(args, c.Value)
+		sets = append(sets, c.Name+" = $"+strconv.Itoa(len(args)))
+	}
+	args = append(args, r.ID, r.Account)
+	q := "UPDATE " + table + " SET " + strings.Join(sets, ", ") +
+		" WHERE id = $" + strconv.Itoa(len(args)-1) + " AND account_id = $" + strconv.Itoa(len(args))
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// List reads one page newest first. The order is (created, seq) descending,
+// and every table has an index on (account_id, created, seq) (plus one per
+// filter column), so a page costs the same at any table size.
+func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.Page, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where = append(where, "account_id = "+arg(q.Account), "deleted = "+arg(false))
+	for _, f := range q.Filters {
+		var or []string
+		switch len(f.Values) {
+		case 0:
+		case 1:
+			or = append(or, f.Col+" = "+arg(f.Values[0]))
+		default:
+			ph := make([]string, len(f.Values))
+			for i, v := range f.Values {
+				ph[i] = arg(v)
+			}
+			or = append(or, f.Col+" IN ("+strings.Join(ph, ", ")+")")
+		}
+		for _, pat := range f.Patterns {
+			or = append(or, f.Col+" LIKE "+arg(pat)+" ESCAPE '\\'")
+		}
+		if len(or) == 0 {
+			where = append(where, "FALSE")
+			continue
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if r := q.Created; r.Gt != nil {
+		where = append(where, "created > "+arg(*r.Gt))
+	}
+	if r := q.Created; r.Gte != nil {
+		where = append(where, "created >= "+arg(*r.Gte))
+	}
+	if r := q.Created; r.Lt != nil {
+		where = append(where, "created < "+arg(*r.Lt))
+	}
+	if r := q.Created; r.Lte != nil {
+		where = append(where, "created <= "+arg(*r.Lte))
+	}
+	order := "DESC"
+	cursor := q.After
+	if q.Before != "" {
+		order = "ASC"
+		cursor = q.Before
+	}
+	if cursor != "" {
+		var created, seq int64
+		err := t.tx.QueryRowContext(ctx, "SELECT created, seq FROM "+table+" WHERE id = $1 AND account_id = $2",
+			cursor, q.Account).Scan(&created, &seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.Page{}, store.ErrCursorNotFound
+		}
+		if err != nil {
+			return store.Page{}, fmt.Errorf("list %s cursor: %w", table, err)
+		}
+		op := "<"
+		if q.Before != "" {
+			op = ">"
+		}
+		where = append(where, "(created, seq) "+op+" ("+arg(created)+", "+arg(seq)+")")
+	}
+	limit := q.Limit
+	sqlText := "SELECT " + recordCols + " FROM " + table + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY created " + order + ", seq " + order + " LIMIT " + strconv.Itoa(limit+1)
+	rows, err := t.tx.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return store.Page{}, fmt.Errorf("list %s: %w", table, err)
+	}
+	defer rows.Close()
+	page := store.Page{Records: make([]store.Record, 0, limit+1)}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return store.Page{}, fmt.Errorf("list %s: %w", table, err)
+		}
+		page.Records = append(page.Records, r)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, fmt.Errorf("list %s: %w", table, err)
+	}
+	if len(page.Records) > limit {
+		page.HasMore = true
+		page.Records = page.Records[:limit]
+	}
+	if q.Before != "" {
+		// Read oldest-first to find the page just before the cursor; the
+		// API still answers newest first.
+		for i, j := 0, len(page.Records)-1; i < j; i, j = i+1, j-1 {
+			page.Records[i], page.Records[j] = page.Records[j], page.Records[i]
+		}
+	}
+	return page, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanRecord(s scanner) (store.Record, error) {
+	var r store.Record
+	err := s.Scan(&r.ID, &r.Account, &r.Created, &r.Seq, &r.Data, &r.Deleted)
+	return r, err
+}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+func (t *tx) Key(ctx context.Context, key string) (store.APIKey, error) {
+	k := store.APIKey{Key: key}
+	err := t.tx.QueryRowContext(ctx, "SELECT account_id, kind, created FROM api_keys WHERE key = $1", key).
+		Scan(&k.Account, &k.Kind, &k.Created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, store.ErrNotFound
+	}
+	if err != nil {
+		return k, fmt.Errorf("key: %w", err)
+	}
+	return k, nil
+}
+
+// EnsureAccount creates the account unless it exists; concurrent nodes
+// starting together converge on one row.
+func (t *tx) EnsureAccount(ctx context.Context, a store.Account) error {
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", a.ID, a.Created)
+	if err != nil {
+		return fmt.Errorf("ensure account: %w", err)
+	}
+	// Lock the account row so two nodes creating its first keys serialize.
+	var id string
+	if err := t.tx.QueryRowContext(ctx, "SELECT id FROM accounts WHERE id = $1"+t.d.ForUpdate, a.ID).Scan(&id); err != nil {
+		return fmt.Errorf("lock account: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Accounts(ctx context.Context) ([]store.Account, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT id, created FROM accounts ORDER BY created, id")
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		var a store.Account
+		if err := rows.Scan(&a.ID, &a.Created); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) AccountKeys(ctx context.Context, account string) ([]store.APIKey, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT key, account_id, kind, created FROM api_keys WHERE account_id = $1 ORDER BY kind DESC, created", account)
+	if err != nil {
+		return nil, fmt.Errorf("account keys: %w", err)
+	}
+	defer rows.Close()
+	var out []store.APIKey
+	for rows.Next() {
+		var k store.APIKey
+		if err := rows.Scan(&k.Key, &k.Account, &k.Kind, &k.Created); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) AddKey(ctx context.Context, k store.APIKey) error {
+	return t.insert(ctx, "add key", "INSERT INTO api_keys (key, account_id, kind, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+		k.Key, k.Account, k.Kind, k.Created)
+}
+
+// ClaimIdempotencyKey inserts k as in flight. When the key exists it returns
+// the stored row and false, unless that row is in flight with a lock older
+// than staleBefore: its request died, and k takes it over.
+func (t *tx) ClaimIdempotencyKey(ctx context.Context, k store.IdempotencyKey, staleBefore time.Time) (store.IdempotencyKey, bool, error) {
+	res, err := t.tx.ExecContext(ctx,
+		`INSERT INTO idempotency_keys (account_id, key, request_hash, state, status, body, created, locked_at)
+		 VALUES ($1, $2, $3, 0, 0, NULL, $4, $5) ON CONFLICT (account_id, key) DO NOTHING`,
+		k.Account, k.Key, k.RequestHash, k.Created, k.LockedAt)
+	if err != nil {
+		return k, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return k, true, nil
+	}
+	var got store.IdempotencyKey
+	var body []byte
+	err = t.tx.QueryRowContext(ctx,
+		"SELECT account_id, key, request_hash, state, status, body, created, locked_at FROM idempotency_keys WHERE account_id = $1 AND key = $2"+t.d.ForUpdate,
+		k.Account, k.Key).Scan(&got.Account, &got.Key, &got.RequestHash, &got.State, &got.Status, &body, &got.Created, &got.LockedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Pruned between our insert and select: let the caller retry.
+		return k, false, fmt.Errorf("claim idempotency key: row vanished")
+	}
+	if err != nil {
+		return k, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	got.Body = body
+	if got.State == store.IdemInFlight && got.RequestHash == k.RequestHash && got.LockedAt < staleBefore.UnixMilli() {
+		_, err := t.tx.ExecContext(ctx, "UPDATE idempotency_keys SET locked_at = $1 WHERE account_id = $2 AND key = $3",
+			k.LockedAt, k.Account, k.Key)
+		if err != nil {
+			return k, false, fmt.Errorf("take over idempotency key: %w", err)
+		}
+		return k, true, nil
+	}
+	return got, false, nil
+}
+
+func (t *tx) FinishIdempotencyKey(ctx context.Context, account, key string, status int, body []byte) error {
+	_, err := t.tx.ExecContext(ctx, "UPDATE idempotency_keys SET state = 1, status = $1, body = $2 WHERE account_id = $3 AND key = $4",
+		status, body, account, key)
+	if err != nil {
+		return fmt.Errorf("finish idempotency key: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) ReleaseIdempotencyKey(ctx context.Context, account, key string) error {
+	_, err := t.tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND state = 0", account, key)
+	if err != nil {
+		return fmt.Errorf("release idempotency key: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE created < $1", before.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("prune idempotency keys: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

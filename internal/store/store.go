@@ -1,0 +1,154 @@
+// Package store is payd's storage boundary. Every resource keeps its rendered
+// Stripe object as a JSON document plus the few columns it is filtered and
+// ordered by, so a retrieve is one indexed lookup and the stored bytes are the
+// response body. The same interface is implemented over SQLite and
+// PostgreSQL; nothing in process memory is ever the source of truth.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a row does not exist for the given account.
+// Callers never learn whether the id exists for another account.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when an insert collides with a unique key.
+var ErrConflict = errors.New("store: conflict")
+
+// Store opens transactions. Update runs fn in a read-write transaction that
+// commits when fn returns nil and rolls back otherwise; View runs fn on a
+// consistent read-only snapshot.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	// Engine names the engine ("sqlite" or "postgres").
+	Engine() string
+	Close() error
+}
+
+// Tx is one transaction. Table and column names are always compile-time
+// constants of the calling package, never user input.
+type Tx interface {
+	// Objects.
+	Insert(ctx context.Context, table string, r Record) error
+	// Get loads one row by id within an account.
+	Get(ctx context.Context, table, account, id string) (Record, error)
+	// GetForUpdate is Get with a row lock held until the transaction ends.
+	GetForUpdate(ctx context.Context, table, account, id string) (Record, error)
+	// Put replaces the data and columns of an existing row.
+	Put(ctx context.Context, table string, r Record) error
+	List(ctx context.Context, table string, q ListQuery) (Page, error)
+
+	// Accounts and keys.
+	// Key looks up an API key.
+	Key(ctx context.Context, key string) (APIKey, error)
+	EnsureAccount(ctx context.Context, a Account) error
+	AccountKeys(ctx context.Context, account string) ([]APIKey, error)
+	AddKey(ctx context.Context, k APIKey) error
+	Accounts(ctx context.Context) ([]Account, error)
+
+	// Idempotency keys.
+	ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey, staleBefore time.Time) (IdempotencyKey, bool, error)
+	FinishIdempotencyKey(ctx context.Context, account, key string, status int, body []byte) error
+	ReleaseIdempotencyKey(ctx context.Context, account, key string) error
+	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Record is one stored object.
+type Record struct {
+	ID      string
+	Account string
+	Created int64
+	// Seq is assigned by the database on insert; it orders objects created in
+	// the same second.
+	Seq  int64
+	Data []byte
+	// Deleted rows stay retrievable (Stripe answers a deleted stub) but
+	// never appear in lists.
+	Deleted bool
+	// Cols are the table's extra columns (filters), in any order.
+	Cols []Col
+}
+
+// Col is one extra column value.
+type Col struct {
+	Name  string
+	Value any
+}
+
+// Filter restricts a list to rows whose column equals one of Values or
+// matches one of the LIKE Patterns.
+type Filter struct {
+	Col      string
+	Values   []any
+	Patterns []string
+}
+
+// Range bounds the created column; nil bounds are open.
+type Range struct {
+	Gt, Gte, Lt, Lte *int64
+}
+
+// ListQuery is a keyset page request, newest first.
+type ListQuery struct {
+	Account string
+	Filters []Filter
+	Created Range
+	Limit   int
+	// After and Before are cursor object ids (starting_after, ending_before);
+	// at most one is set. They must belong to the same table and account.
+	After, Before string
+}
+
+// Page is one page of a list.
+type Page struct {
+	Records []Record
+	HasMore bool
+}
+
+// ErrCursorNotFound is returned by List when After or Before names no row of
+// the account.
+var ErrCursorNotFound = errors.New("store: cursor not found")
+
+// Account is a tenant: everything it owns is invisible to other accounts.
+type Account struct {
+	ID      string
+	Created int64
+}
+
+// Key kinds.
+const (
+	KeySecret      = "secret"
+	KeyPublishable = "publishable"
+)
+
+// APIKey authenticates requests as an account.
+type APIKey struct {
+	Key     string
+	Account string
+	Kind    string
+	Created int64
+}
+
+// Idempotency key states.
+const (
+	IdemInFlight = 0
+	IdemDone     = 1
+)
+
+// IdempotencyKey is a stored Idempotency-Key. A key in flight whose lock is
+// older than the stale bound belonged to a request that died; it may be
+// claimed again.
+type IdempotencyKey struct {
+	Account     string
+	Key         string
+	RequestHash string
+	State       int
+	Status      int
+	Body        []byte
+	Created     int64
+	LockedAt    int64
+}

@@ -1,0 +1,416 @@
+// Package storetest is the contract every store engine must satisfy. The
+// same tests run against SQLite and PostgreSQL, so the engines cannot drift.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/payd/payd/internal/store"
+)
+
+// Run runs the contract against stores made by open; each call must return
+// a fresh, empty, migrated store.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := map[string]func(t *testing.T, st store.Store){
+		"InsertGet":                  testInsertGet,
+		"OtherAccountIsNotFound":     testOtherAccount,
+		"PutReplaces":                testPut,
+		"DuplicateIDConflicts":       testDuplicate,
+		"ListNewestFirstAndPages":    testListPages,
+		"ListEndingBefore":           testListEndingBefore,
+		"ListCreatedRange":           testListCreated,
+		"ListFiltersAndPatterns":     testListFilters,
+		"ListSkipsDeleted":           testListSkipsDeleted,
+		"ListUnknownCursor":          testListUnknownCursor,
+		"RollbackLeavesNothing":      testRollback,
+		"Keys":                       testKeys,
+		"IdempotencyClaimAndReplay":  testIdempotency,
+		"IdempotencyStaleTakeover":   testIdempotencyStale,
+		"IdempotencyConcurrentClaim": testIdempotencyConcurrent,
+		"ConcurrentWritesAllLand":    testConcurrentWrites,
+	}
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			fn(t, st)
+		})
+	}
+}
+
+// table is a migrated object table every engine has.
+const table = "customers"
+
+func rec(account, id string, created int64, email string) store.Record {
+	return store.Record{ID: id, Account: account, Created: created,
+		Data: []byte(fmt.Sprintf(`{"id":%q}`, id)), Cols: []store.Col{{Name: "email", Value: email}}}
+}
+
+func update(t *testing.T, st store.Store, fn func(tx store.Tx) error) {
+	t.Helper()
+	if err := st.Update(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func insert(t *testing.T, st store.Store, rs ...store.Record) {
+	t.Helper()
+	update(t, st, func(tx store.Tx) error {
+		for _, r := range rs {
+			if err := tx.Insert(context.Background(), table, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func list(t *testing.T, st store.Store, q store.ListQuery) (ids []string, hasMore bool) {
+	t.Helper()
+	err := st.View(context.Background(), func(tx store.Tx) error {
+		p, err := tx.List(context.Background(), table, q)
+		if err != nil {
+			return err
+		}
+		for _, r := range p.Records {
+			ids = append(ids, r.ID)
+		}
+		hasMore = p.HasMore
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids, hasMore
+}
+
+func eq(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func testInsertGet(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, "a@x"))
+	err := st.View(context.Background(), func(tx store.Tx) error {
+		r, err := tx.Get(context.Background(), table, "acct_a", "cus_1")
+		if err != nil {
+			return err
+		}
+		if r.ID != "cus_1" || r.Created != 100 || string(r.Data) != `{"id":"cus_1"}` || r.Seq == 0 || r.Deleted {
+			return fmt.Errorf("got %+v", r)
+		}
+		if _, err := tx.Get(context.Background(), table, "acct_a", "cus_2"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("missing id: got %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testOtherAccount(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, ""))
+	update(t, st, func(tx store.Tx) error {
+		ctx := context.Background()
+		if _, err := tx.Get(ctx, table, "acct_b", "cus_1"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("get: %v", err)
+		}
+		if _, err := tx.GetForUpdate(ctx, table, "acct_b", "cus_1"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("get for update: %v", err)
+		}
+		if err := tx.Put(ctx, table, rec("acct_b", "cus_1", 100, "")); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("put: %v", err)
+		}
+		if _, err := tx.List(ctx, table, store.ListQuery{Account: "acct_b", Limit: 10, After: "cus_1"}); !errors.Is(err, store.ErrCursorNotFound) {
+			return fmt.Errorf("cursor: %v", err)
+		}
+		return nil
+	})
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_b", Limit: 10})
+	eq(t, ids)
+}
+
+func testPut(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, "old@x"))
+	r := rec("acct_a", "cus_1", 100, "new@x")
+	r.Data = []byte(`{"v":2}`)
+	update(t, st, func(tx store.Tx) error { return tx.Put(context.Background(), table, r) })
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10,
+		Filters: []store.Filter{{Col: "email", Values: []any{"new@x"}}}})
+	eq(t, ids, "cus_1")
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10,
+		Filters: []store.Filter{{Col: "email", Values: []any{"old@x"}}}})
+	eq(t, ids)
+}
+
+func testDuplicate(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, ""))
+	err := st.Update(context.Background(), func(tx store.Tx) error {
+		return tx.Insert(context.Background(), table, rec("acct_a", "cus_1", 100, ""))
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("got %v, want ErrConflict", err)
+	}
+}
+
+func testListPages(t *testing.T, st store.Store) {
+	// Two objects in the same second: seq breaks the tie, newest first.
+	insert(t, st, rec("acct_a", "cus_1", 100, ""), rec("acct_a", "cus_2", 100, ""),
+		rec("acct_a", "cus_3", 101, ""), rec("acct_a", "cus_4", 102, ""), rec("acct_b", "cus_x", 103, ""))
+	ids, more := list(t, st, store.ListQuery{Account: "acct_a", Limit: 2})
+	eq(t, ids, "cus_4", "cus_3")
+	if !more {
+		t.Fatal("has_more: want true")
+	}
+	ids, more = list(t, st, store.ListQuery{Account: "acct_a", Limit: 2, After: "cus_3"})
+	eq(t, ids, "cus_2", "cus_1")
+	if more {
+		t.Fatal("has_more: want false")
+	}
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, After: "cus_2"})
+	eq(t, ids, "cus_1")
+}
+
+func testListEndingBefore(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, ""), rec("acct_a", "cus_2", 101, ""),
+		rec("acct_a", "cus_3", 102, ""), rec("acct_a", "cus_4", 103, ""))
+	ids, more := list(t, st, store.ListQuery{Account: "acct_a", Limit: 2, Before: "cus_1"})
+	eq(t, ids, "cus_3", "cus_2")
+	if !more {
+		t.Fatal("has_more: want true")
+	}
+	ids, more = list(t, st, store.ListQuery{Account: "acct_a", Limit: 2, Before: "cus_3"})
+	eq(t, ids, "cus_4")
+	if more {
+		t.Fatal("has_more: want false")
+	}
+}
+
+func testListCreated(t *testing.T, st store.Store) {
+	for i := int64(1); i <= 5; i++ {
+		insert(t, st, rec("acct_a", fmt.Sprintf("cus_%d", i), 100+i, ""))
+	}
+	v := func(n int64) *int64 { return &n }
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, Created: store.Range{Gt: v(102), Lte: v(104)}})
+	eq(t, ids, "cus_4", "cus_3")
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, Created: store.Range{Gte: v(102), Lt: v(104)}})
+	eq(t, ids, "cus_3", "cus_2")
+}
+
+func testListFilters(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, "a@x"), rec("acct_a", "cus_2", 101, "b@x"),
+		rec("acct_a", "cus_3", 102, "a@x"), rec("acct_a", "cus_4", 103, "a_b@x"))
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, Filters: []store.Filter{{Col: "email", Values: []any{"a@x"}}}})
+	eq(t, ids, "cus_3", "cus_1")
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, Filters: []store.Filter{{Col: "email", Values: []any{"a@x", "b@x"}}}})
+	eq(t, ids, "cus_3", "cus_2", "cus_1")
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, Filters: []store.Filter{{Col: "email", Patterns: []string{`a\_%`}}}})
+	eq(t, ids, "cus_4")
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10, Filters: []store.Filter{{Col: "email", Values: []any{"b@x"}, Patterns: []string{`a\_%`}}}})
+	eq(t, ids, "cus_4", "cus_2")
+}
+
+func testListSkipsDeleted(t *testing.T, st store.Store) {
+	insert(t, st, rec("acct_a", "cus_1", 100, ""), rec("acct_a", "cus_2", 101, ""))
+	r := rec("acct_a", "cus_2", 101, "")
+	r.Deleted = true
+	update(t, st, func(tx store.Tx) error { return tx.Put(context.Background(), table, r) })
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10})
+	eq(t, ids, "cus_1")
+	err := st.View(context.Background(), func(tx store.Tx) error {
+		got, err := tx.Get(context.Background(), table, "acct_a", "cus_2")
+		if err == nil && !got.Deleted {
+			err = fmt.Errorf("deleted flag lost")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testListUnknownCursor(t *testing.T, st store.Store) {
+	err := st.View(context.Background(), func(tx store.Tx) error {
+		_, err := tx.List(context.Background(), table, store.ListQuery{Account: "acct_a", Limit: 10, Before: "cus_nope"})
+		return err
+	})
+	if !errors.Is(err, store.ErrCursorNotFound) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func testRollback(t *testing.T, st store.Store) {
+	boom := errors.New("boom")
+	err := st.Update(context.Background(), func(tx store.Tx) error {
+		if err := tx.Insert(context.Background(), table, rec("acct_a", "cus_1", 100, "")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10})
+	eq(t, ids)
+}
+
+func testKeys(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	update(t, st, func(tx store.Tx) error {
+		for i := 0; i < 2; i++ { // EnsureAccount is idempotent
+			if err := tx.EnsureAccount(ctx, store.Account{ID: "acct_a", Created: 1}); err != nil {
+				return err
+			}
+		}
+		if err := tx.AddKey(ctx, store.APIKey{Key: "sk_test_1", Account: "acct_a", Kind: store.KeySecret, Created: 1}); err != nil {
+			return err
+		}
+		if err := tx.AddKey(ctx, store.APIKey{Key: "sk_test_1", Account: "acct_a", Kind: store.KeySecret, Created: 1}); !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("duplicate key: %v", err)
+		}
+		return nil
+	})
+	err := st.View(ctx, func(tx store.Tx) error {
+		k, err := tx.Key(ctx, "sk_test_1")
+		if err != nil || k.Account != "acct_a" || k.Kind != store.KeySecret {
+			return fmt.Errorf("key: %+v %v", k, err)
+		}
+		if _, err := tx.Key(ctx, "sk_test_2"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("unknown key: %v", err)
+		}
+		accts, err := tx.Accounts(ctx)
+		if err != nil || len(accts) != 1 {
+			return fmt.Errorf("accounts: %v %v", accts, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func claim(t *testing.T, st store.Store, k store.IdempotencyKey, staleBefore time.Time) (store.IdempotencyKey, bool) {
+	t.Helper()
+	var got store.IdempotencyKey
+	var ok bool
+	update(t, st, func(tx store.Tx) error {
+		var err error
+		got, ok, err = tx.ClaimIdempotencyKey(context.Background(), k, staleBefore)
+		return err
+	})
+	return got, ok
+}
+
+func testIdempotency(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	k := store.IdempotencyKey{Account: "acct_a", Key: "k1", RequestHash: "h1", Created: now.Unix(), LockedAt: now.UnixMilli()}
+	if _, ok := claim(t, st, k, now.Add(-time.Minute)); !ok {
+		t.Fatal("first claim refused")
+	}
+	got, ok := claim(t, st, k, now.Add(-time.Minute))
+	if ok || got.State != store.IdemInFlight {
+		t.Fatalf("second claim: ok=%v state=%d", ok, got.State)
+	}
+	// Another account's key of the same name is independent.
+	other := k
+	other.Account = "acct_b"
+	if _, ok := claim(t, st, other, now.Add(-time.Minute)); !ok {
+		t.Fatal("other account's claim refused")
+	}
+	update(t, st, func(tx store.Tx) error { return tx.FinishIdempotencyKey(ctx, "acct_a", "k1", 200, []byte(`{"ok":1}`)) })
+	got, ok = claim(t, st, k, now.Add(-time.Minute))
+	if ok || got.State != store.IdemDone || got.Status != 200 || string(got.Body) != `{"ok":1}` || got.RequestHash != "h1" {
+		t.Fatalf("replay: ok=%v %+v", ok, got)
+	}
+	// Release only forgets keys in flight.
+	update(t, st, func(tx store.Tx) error { return tx.ReleaseIdempotencyKey(ctx, "acct_a", "k1") })
+	if got, _ := claim(t, st, k, now.Add(-time.Minute)); got.State != store.IdemDone {
+		t.Fatal("release removed a finished key")
+	}
+	update(t, st, func(tx store.Tx) error { return tx.ReleaseIdempotencyKey(ctx, "acct_b", "k1") })
+	if _, ok := claim(t, st, other, now.Add(-time.Minute)); !ok {
+		t.Fatal("released key could not be claimed again")
+	}
+	var pruned int64
+	update(t, st, func(tx store.Tx) error {
+		var err error
+		pruned, err = tx.PruneIdempotencyKeys(ctx, now.Add(time.Hour))
+		return err
+	})
+	if pruned != 2 {
+		t.Fatalf("pruned %d, want 2", pruned)
+	}
+}
+
+func testIdempotencyStale(t *testing.T, st store.Store) {
+	old := time.Now().Add(-time.Hour)
+	k := store.IdempotencyKey{Account: "acct_a", Key: "k1", RequestHash: "h1", Created: old.Unix(), LockedAt: old.UnixMilli()}
+	claim(t, st, k, old.Add(-time.Minute))
+	now := time.Now()
+	k.LockedAt = now.UnixMilli()
+	if _, ok := claim(t, st, k, now.Add(-time.Minute)); !ok {
+		t.Fatal("stale in-flight key was not taken over")
+	}
+	if _, ok := claim(t, st, k, now.Add(-time.Minute)); ok {
+		t.Fatal("fresh in-flight key was taken over")
+	}
+}
+
+func testIdempotencyConcurrent(t *testing.T, st store.Store) {
+	now := time.Now()
+	k := store.IdempotencyKey{Account: "acct_a", Key: "race", RequestHash: "h", Created: now.Unix(), LockedAt: now.UnixMilli()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.Update(context.Background(), func(tx store.Tx) error {
+				_, ok, err := tx.ClaimIdempotencyKey(context.Background(), k, now.Add(-time.Minute))
+				if ok {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d claims won, want exactly 1", wins)
+	}
+}
+
+func testConcurrentWrites(t *testing.T, st store.Store) {
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.Update(context.Background(), func(tx store.Tx) error {
+				return tx.Insert(context.Background(), table, rec("acct_a", fmt.Sprintf("cus_%03d", i), 100, ""))
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 100})
+	if len(ids) != 50 {
+		t.Fatalf("%d rows, want 50", len(ids))
+	}
+}
