@@ -35,6 +35,7 @@ type Server struct {
 	lease     time.Duration
 	customers *customer.Service
 	expanders map[string]expander
+	keys      keyCache
 	mux       *http.ServeMux
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/store"
@@ -20,6 +22,9 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (store.APIKe
 	if key == "" {
 		return store.APIKey{}, errs.Unauthorized(noKeyMessage)
 	}
+	if k, ok := s.keys.get(key, s.now()); ok {
+		return k, nil
+	}
 	var k store.APIKey
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -29,7 +34,45 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (store.APIKe
 	if errors.Is(err, store.ErrNotFound) {
 		return k, errs.Unauthorized("Invalid API Key provided: " + redact(key))
 	}
+	if err == nil {
+		s.keys.put(k, s.now())
+	}
 	return k, err
+}
+
+// keyCache remembers keys that authenticated recently, so a request does
+// not pay a database round trip to learn what it learned a second ago. It
+// only caches successes, for a short time: the database stays the truth
+// for keys added or removed on any node.
+type keyCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	key     store.APIKey
+	expires time.Time
+}
+
+const keyCacheTTL = 30 * time.Second
+
+func (c *keyCache) get(key string, now time.Time) (store.APIKey, bool) {
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if !ok || now.After(e.expires) {
+		return store.APIKey{}, false
+	}
+	return e.key, true
+}
+
+func (c *keyCache) put(k store.APIKey, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]cachedKey{}
+	}
+	c.m[k.Key] = cachedKey{key: k, expires: now.Add(keyCacheTTL)}
 }
 
 func apiKey(r *http.Request) string {

@@ -195,11 +195,10 @@ func (v *validator) object(s *Schema, e *entry) (any, error) {
 	out := make(map[string]any, len(n.ents))
 	for i := range n.ents {
 		c := &n.ents[i]
-		cp := path{up: p, key: c.key}
 		sub, ok := s.Properties[c.key]
 		if !ok {
 			if s.AdditionalProperties == nil || !s.AdditionalProperties.Allowed {
-				return nil, errs.Unknown(cv.path())
+				return nil, errs.Unknown(v.child(c.key))
 			}
 			sub = s.AdditionalProperties.Schema
 			if sub == nil {
@@ -219,15 +218,17 @@ func (v *validator) object(s *Schema, e *entry) (any, error) {
 				}
 			}
 		}
-		v, err := value(sub, c, &cp)
+		v.push(c.key)
+		val, err := v.value(sub, c)
+		v.pop()
 		if err != nil {
 			return nil, err
 		}
-		out[c.key] = v
+		out[c.key] = val
 	}
 	for _, r := range s.Required {
 		if _, ok := out[r]; !ok {
-			return nil, errs.Missing((&path{up: p, key: r}).String())
+			return nil, errs.Missing(v.child(r))
 		}
 	}
 	return out, nil
@@ -244,26 +245,27 @@ func (v *validator) array(s *Schema, e *entry) (any, error) {
 	out := make([]any, 0, len(n.ents))
 	if n.list {
 		for i := range n.ents {
-			cp := path{up: p, pos: i, isPos: true}
-			v, err := element(s.Items, &n.ents[i], &cp)
+			v.pushPos(i)
+			val, err := v.element(s.Items, &n.ents[i])
+			v.pop()
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, v)
+			out = append(out, val)
 		}
 		return out, nil
 	}
 	// a[0]=x&a[1]=y: a hash whose keys must all be indexes.
 	idx := make([]int, len(n.ents))
 	for i := range n.ents {
-		v, ok := arrayIndex(n.ents[i].key)
+		at, ok := arrayIndex(n.ents[i].key)
 		if !ok {
 			return nil, invalidArray(v.path())
 		}
-		if v > maxIndex {
-			return nil, indexTooLarge((&path{up: p, key: n.ents[i].key}).String())
+		if at > maxIndex {
+			return nil, indexTooLarge(v.child(n.ents[i].key))
 		}
-		idx[i] = v
+		idx[i] = at
 	}
 	order := make([]int, len(n.ents))
 	for i := range order {
@@ -272,12 +274,13 @@ func (v *validator) array(s *Schema, e *entry) (any, error) {
 	slices.SortFunc(order, func(a, b int) int { return idx[a] - idx[b] })
 	for _, j := range order {
 		c := &n.ents[j]
-		cp := path{up: p, key: c.key}
-		v, err := element(s.Items, c, &cp)
+		v.push(c.key)
+		val, err := v.element(s.Items, c)
+		v.pop()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		out = append(out, val)
 	}
 	return out, nil
 }
@@ -293,67 +296,67 @@ func (v *validator) str(s *Schema, e *entry) (any, error) {
 	if e.child != nil {
 		return nil, invalidString(v.path(), inspect(e))
 	}
-	v := e.value
-	if v == "" {
+	x := e.value
+	if x == "" {
 		if slices.Contains(s.Enum, "") {
 			return nil, nil
 		}
 		return nil, invalidEmpty(v.path())
 	}
-	if len(s.Enum) > 0 && !slices.Contains(s.Enum, v) {
+	if len(s.Enum) > 0 && !slices.Contains(s.Enum, x) {
 		if s.Open {
-			return v, nil
+			return x, nil
 		}
 		return nil, invalidEnum(v.path(), s.Enum)
 	}
-	if s.MaxLength > 0 && len(v) > s.MaxLength && utf8.RuneCountInString(v) > s.MaxLength {
-		return nil, tooLong(v.path(), v, s.MaxLength)
+	if s.MaxLength > 0 && len(x) > s.MaxLength && utf8.RuneCountInString(x) > s.MaxLength {
+		return nil, tooLong(v.path(), x, s.MaxLength)
 	}
-	if s.Format == "decimal" && !isDecimal(v) {
+	if s.Format == "decimal" && !isDecimal(x) {
 		if s.Open {
-			return v, nil
+			return x, nil
 		}
-		return nil, invalidDecimal(v.path(), v)
+		return nil, invalidDecimal(v.path(), x)
 	}
-	return v, nil
+	return x, nil
 }
 
 func (v *validator) integer(s *Schema, e *entry) (any, error) {
 	if e.child != nil {
 		return nil, invalidInteger(v.path(), inspect(e))
 	}
-	v := e.value
-	if v == "" {
+	x := e.value
+	if x == "" {
 		return nil, invalidEmpty(v.path())
 	}
-	if v[0] != '+' {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+	if x[0] != '+' {
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
 			return n, nil
 		}
 	}
 	if s.Open {
-		return v, nil
+		return x, nil
 	}
-	return nil, invalidInteger(v.path(), v)
+	return nil, invalidInteger(v.path(), x)
 }
 
 func (v *validator) number(s *Schema, e *entry) (any, error) {
 	if e.child != nil {
 		return nil, invalidDecimal(v.path(), inspect(e))
 	}
-	v := e.value
-	if v == "" {
+	x := e.value
+	if x == "" {
 		return nil, invalidEmpty(v.path())
 	}
-	if isDecimal(v) {
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
+	if isDecimal(x) {
+		if f, err := strconv.ParseFloat(x, 64); err == nil {
 			return f, nil
 		}
 	}
 	if s.Open {
-		return v, nil
+		return x, nil
 	}
-	return nil, invalidDecimal(v.path(), v)
+	return nil, invalidDecimal(v.path(), x)
 }
 
 func (v *validator) boolean(s *Schema, e *entry) (any, error) {

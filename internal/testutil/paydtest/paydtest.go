@@ -128,9 +128,15 @@ func (s *Server) Client(i int) *stripe.Client {
 
 // ClientKey is a stripe-go client for any key.
 func (s *Server) ClientKey(key string) *stripe.Client {
+	return ClientFor(s.t, s.URL, key)
+}
+
+// ClientFor is a stripe-go client for key against the payd at url, with
+// every response validated against Stripe's spec.
+func ClientFor(t testing.TB, url, key string) *stripe.Client {
 	cfg := &stripe.BackendConfig{
-		URL:               stripe.String(s.URL),
-		HTTPClient:        specvalidate.Client(s.t),
+		URL:               stripe.String(url),
+		HTTPClient:        specvalidate.Client(t),
 		MaxNetworkRetries: stripe.Int64(0),
 		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
 		EnableTelemetry:   stripe.Bool(false),
