@@ -56,9 +56,15 @@ func TestAuth(t *testing.T) {
 			t.Fatalf("unknown method: %d %s", r.Status, r.Body)
 		}
 		// Any Stripe-Version is accepted; responses name the version served.
-		r = srv.Do("GET", "/v1/customers", acct.Secret, "", "Stripe-Version", "2020-08-27")
-		if r.Status != 200 || r.Header.Get("Stripe-Version") != "2026-08-26.dahlia" {
-			t.Fatalf("Stripe-Version: %d %q", r.Status, r.Header.Get("Stripe-Version"))
+		for _, v := range []string{"2020-08-27", "2026-03-25.dahlia"} {
+			r = srv.Do("GET", "/v1/customers", acct.Secret, "", "Stripe-Version", v)
+			if r.Status != 200 || r.Header.Get("Stripe-Version") != "2026-08-26.dahlia" {
+				t.Fatalf("Stripe-Version %s: %d %q", v, r.Status, r.Header.Get("Stripe-Version"))
+			}
+		}
+		r = srv.Do("GET", "/v1/customers", acct.Secret, "", "Stripe-Version", "yesterday")
+		if r.Status != 400 || !strings.Contains(r.Body, "Invalid Stripe API version") {
+			t.Fatalf("bad Stripe-Version: %d %s", r.Status, r.Body)
 		}
 	})
 }

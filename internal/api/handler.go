@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/payd/payd/internal/api/form"
@@ -16,6 +17,10 @@ import (
 	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/store"
 )
+
+// apiVersionRE accepts the shape of every Stripe API version name
+// ("2020-08-27", "2026-08-26.dahlia"); payd answers in its own version.
+var apiVersionRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$`)
 
 // maxBody bounds a request body; Stripe's own limit is of this order.
 const maxBody = 1 << 20
@@ -60,6 +65,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 	}
 	if key.Kind == store.KeyPublishable && acc != publishableToo {
 		s.writeError(w, r, errs.Forbidden("This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."))
+		return
+	}
+	if v := r.Header.Get("Stripe-Version"); v != "" && !apiVersionRE.MatchString(v) {
+		s.writeError(w, r, errs.Invalid("", "", "Invalid Stripe API version: %s", v))
+		return
+	}
+	if r.Header.Get("Stripe-Account") != "" {
+		s.writeError(w, r, errs.Invalid("", "", "The Stripe-Account header is not supported: payd has no connected accounts."))
 		return
 	}
 	raw := r.URL.RawQuery
@@ -109,7 +122,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 		return
 	}
 
-	idemKey := r.Header.Get("Idempotency-Key")
+	// Stripe honours Idempotency-Key on POST only; on DELETE it has no
+	// effect there either.
+	var idemKey string
+	if r.Method == http.MethodPost {
+		idemKey = r.Header.Get("Idempotency-Key")
+	}
 	ctx = event.WithRequest(ctx, requestID(ctx), idemKey)
 	if idemKey != "" {
 		replay, err := s.claimIdempotencyKey(ctx, key.Account, idemKey, r.Method, r.URL.Path, tree)

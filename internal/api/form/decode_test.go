@@ -2,6 +2,7 @@ package form
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,7 +112,7 @@ func TestDecodeLargeHashStaysLinear(t *testing.T) {
 			b.WriteByte('&')
 		}
 		b.WriteString("metadata[k")
-		b.WriteString(itoa(i))
+		b.WriteString(strconv.Itoa(i))
 		b.WriteString("]=v")
 	}
 	got := mustDecode(t, b.String())

@@ -31,6 +31,10 @@ import (
 //   - "Invalid decimal: 0,6; …" for a number (stripe-dotnet #437).
 //   - "Invalid value type: ["37018189"] must be a string", param metadata,
 //     for a nested metadata value (stripe-cli #1064, 2023).
+//
+// Decode's conflict, nesting-depth and array-index messages, and "Invalid
+// decimal" for decimal-format strings, have no recorded live counterpart;
+// they follow the same style and always name the parameter.
 
 func invalidRequest(param, format string, args ...any) *errs.Error {
 	return errs.Invalid("", param, format, args...)

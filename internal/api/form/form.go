@@ -12,7 +12,6 @@ package form
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -141,6 +140,10 @@ type entry struct {
 	key   string // hash key; empty for list items
 	value string
 	child *node
+	// seq is the index of the pair that created the entry. Everything
+	// beneath an entry comes from that pair or later ones, which lets
+	// Validate report the earliest offending parameter in request order.
+	seq int
 }
 
 // indexThreshold is the hash size at which lookups switch from a linear
@@ -216,6 +219,7 @@ func splitKey(key string, buf []segment) []segment {
 type decoder struct {
 	root node
 	segs []segment
+	seq  int
 }
 
 func (d *decoder) put(key, value string) error {
@@ -234,7 +238,7 @@ func (d *decoder) put(key, value string) error {
 			// sg is "[]": append, unless this continues the previous element
 			// the way Rack groups a[][x]=1&a[][y]=2 into one hash.
 			if last {
-				n.add(entry{value: value})
+				n.add(entry{value: value, seq: d.seq})
 				return nil
 			}
 			if k := len(n.ents) - 1; !want && k >= 0 && n.ents[k].child != nil && !n.ents[k].child.list && !hasPath(n.ents[k].child, d.segs[i+1:]) {
@@ -242,14 +246,14 @@ func (d *decoder) put(key, value string) error {
 				continue
 			}
 			c := &node{list: want}
-			n.add(entry{child: c})
+			n.add(entry{child: c, seq: d.seq})
 			n = c
 			continue
 		}
 		at := n.find(sg.text)
 		if last {
 			if at < 0 {
-				n.add(entry{key: sg.text, value: value})
+				n.add(entry{key: sg.text, value: value, seq: d.seq})
 				return nil
 			}
 			if n.ents[at].child != nil {
@@ -260,7 +264,7 @@ func (d *decoder) put(key, value string) error {
 		}
 		if at < 0 {
 			c := &node{list: want}
-			n.add(entry{key: sg.text, child: c})
+			n.add(entry{key: sg.text, child: c, seq: d.seq})
 			n = c
 			continue
 		}
@@ -314,7 +318,8 @@ func article(s string) string {
 func decodeNodes(pairs []Pair) (*node, error) {
 	d := &decoder{segs: make([]segment, 0, 8)}
 	d.root.ents = make([]entry, 0, len(pairs))
-	for _, p := range pairs {
+	for i, p := range pairs {
+		d.seq = i
 		if err := d.put(p.Key, p.Value); err != nil {
 			return nil, err
 		}
@@ -424,6 +429,3 @@ func DecodeRequest(raw string, schemaKey string) (map[string]any, error) {
 	}
 	return validateRoot(s, root)
 }
-
-// itoa keeps strconv in one place for path rendering.
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,6 +2,7 @@ package form
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,9 +30,9 @@ func validateRoot(s *Schema, root *node) (map[string]any, error) {
 	}
 	v := &validator{}
 	v.segs = v.buf[:0]
-	out, err := v.object(s, &entry{child: root})
-	if err != nil {
-		return nil, err
+	out, f := v.object(s, &entry{child: root})
+	if f != nil {
+		return nil, f.err
 	}
 	return out.(map[string]any), nil
 }
@@ -67,7 +68,7 @@ func (v *validator) path() string {
 	for _, sg := range v.segs[1:] {
 		b.WriteByte('[')
 		if sg.isPos {
-			b.WriteString(itoa(sg.pos))
+			b.WriteString(strconv.Itoa(sg.pos))
 		} else {
 			b.WriteString(sg.key)
 		}
@@ -84,7 +85,20 @@ func (v *validator) child(key string) string {
 	return s
 }
 
-func (v *validator) value(s *Schema, e *entry) (any, error) {
+// failure is a rejection together with where in the request it arose, so
+// that of several problems the one sent first is reported, as Stripe's
+// "first bad parameter" errors read. A missing parameter was never sent and
+// ranks after every present one.
+type failure struct {
+	err *errs.Error
+	seq int
+}
+
+const missingSeq = math.MaxInt
+
+func fail(err *errs.Error, e *entry) *failure { return &failure{err: err, seq: e.seq} }
+
+func (v *validator) value(s *Schema, e *entry) (any, *failure) {
 	if len(s.AnyOf) > 0 {
 		return v.anyOf(s, e)
 	}
@@ -109,9 +123,9 @@ func (v *validator) value(s *Schema, e *entry) (any, error) {
 
 // anyOf picks the first branch that accepts the value. When none does, the
 // error worth showing is the one from the branch shaped like what was sent:
-// for address[line1]=x that is the object branch's complaint, not "must be
-// one of ”" from the unset marker.
-func (v *validator) anyOf(s *Schema, e *entry) (any, error) {
+// for address[foo]=x that is the object branch's unknown-parameter error,
+// not the enum complaint of the unset marker.
+func (v *validator) anyOf(s *Schema, e *entry) (any, *failure) {
 	if e.child == nil && e.value == "" {
 		for _, b := range s.AnyOf {
 			if b.unsettable() {
@@ -119,20 +133,20 @@ func (v *validator) anyOf(s *Schema, e *entry) (any, error) {
 			}
 		}
 	}
-	var first, shaped error
+	var first, shaped *failure
 	for _, b := range s.AnyOf {
 		if b.unsetMarker() {
 			continue
 		}
-		out, err := v.value(b, e)
-		if err == nil {
+		out, f := v.value(b, e)
+		if f == nil {
 			return out, nil
 		}
 		if first == nil {
-			first = err
+			first = f
 		}
 		if shaped == nil && b.fits(e) {
-			shaped = err
+			shaped = f
 		}
 	}
 	if shaped != nil {
@@ -181,77 +195,101 @@ func (s *Schema) fits(e *entry) bool {
 	return false
 }
 
-func (v *validator) object(s *Schema, e *entry) (any, error) {
+func (v *validator) object(s *Schema, e *entry) (any, *failure) {
 	if e.child == nil {
 		if e.value == "" {
-			return nil, invalidEmpty(v.path())
+			return nil, fail(invalidEmpty(v.path()), e)
 		}
-		return nil, invalidObject(v.path())
+		return nil, fail(invalidObject(v.path()), e)
 	}
 	n := e.child
 	if n.list {
-		return nil, invalidObject(v.path())
+		return nil, fail(invalidObject(v.path()), e)
 	}
 	out := make(map[string]any, len(n.ents))
+	var bad *failure
 	for i := range n.ents {
 		c := &n.ents[i]
-		sub, ok := s.Properties[c.key]
-		if !ok {
-			if s.AdditionalProperties == nil || !s.AdditionalProperties.Allowed {
-				return nil, errs.Unknown(v.child(c.key))
-			}
-			sub = s.AdditionalProperties.Schema
-			if sub == nil {
-				out[c.key] = c.toAny()
-				continue
-			}
-			if sub.Type == "string" {
-				if c.child != nil {
-					// Stripe names the map, not the key, for a nested
-					// metadata value (stripe-cli #1064).
-					return nil, invalidRequest(v.path(), "Invalid value type: %s must be a string", inspect(c))
-				}
-				if c.value == "" {
-					// metadata[key]= deletes one key: a meaningful empty value.
-					out[c.key] = ""
-					continue
-				}
-			}
+		if bad != nil && bad.seq < c.seq {
+			break // entries are in request order; nothing later can be earlier
 		}
-		v.push(c.key)
-		val, err := v.value(sub, c)
-		v.pop()
-		if err != nil {
-			return nil, err
+		val, f := v.property(s, c)
+		if f != nil {
+			if bad == nil || f.seq < bad.seq {
+				bad = f
+			}
+			continue
 		}
 		out[c.key] = val
 	}
+	if bad != nil {
+		return nil, bad
+	}
 	for _, r := range s.Required {
 		if _, ok := out[r]; !ok {
-			return nil, errs.Missing(v.child(r))
+			return nil, &failure{err: errs.Missing(v.child(r)), seq: missingSeq}
 		}
 	}
 	return out, nil
 }
 
-func (v *validator) array(s *Schema, e *entry) (any, error) {
+func (v *validator) property(s *Schema, c *entry) (any, *failure) {
+	sub, ok := s.Properties[c.key]
+	if !ok {
+		if s.AdditionalProperties == nil || !s.AdditionalProperties.Allowed {
+			return nil, fail(errs.Unknown(v.child(c.key)), c)
+		}
+		sub = s.AdditionalProperties.Schema
+		if sub == nil {
+			return c.toAny(), nil
+		}
+		if sub.Type == "string" {
+			if c.child != nil {
+				// Stripe names the map, not the key, for a nested metadata
+				// value (stripe-cli #1064).
+				return nil, fail(invalidRequest(v.path(), "Invalid value type: %s must be a string", inspect(c)), c)
+			}
+			if c.value == "" {
+				// metadata[key]= deletes one key: a meaningful empty value.
+				return "", nil
+			}
+		}
+	}
+	v.push(c.key)
+	val, f := v.value(sub, c)
+	v.pop()
+	return val, f
+}
+
+func (v *validator) array(s *Schema, e *entry) (any, *failure) {
 	if e.child == nil {
 		if e.value == "" {
-			return nil, invalidEmpty(v.path())
+			return nil, fail(invalidEmpty(v.path()), e)
 		}
-		return nil, invalidArray(v.path())
+		return nil, fail(invalidArray(v.path()), e)
 	}
 	n := e.child
 	out := make([]any, 0, len(n.ents))
+	var bad *failure
 	if n.list {
 		for i := range n.ents {
+			c := &n.ents[i]
+			if bad != nil && bad.seq < c.seq {
+				break
+			}
 			v.pushPos(i)
-			val, err := v.element(s.Items, &n.ents[i])
+			val, f := v.element(s.Items, c)
 			v.pop()
-			if err != nil {
-				return nil, err
+			if f != nil {
+				if bad == nil || f.seq < bad.seq {
+					bad = f
+				}
+				continue
 			}
 			out = append(out, val)
+		}
+		if bad != nil {
+			return nil, bad
 		}
 		return out, nil
 	}
@@ -260,10 +298,10 @@ func (v *validator) array(s *Schema, e *entry) (any, error) {
 	for i := range n.ents {
 		at, ok := arrayIndex(n.ents[i].key)
 		if !ok {
-			return nil, invalidArray(v.path())
+			return nil, fail(invalidArray(v.path()), &n.ents[i])
 		}
 		if at > maxIndex {
-			return nil, indexTooLarge(v.child(n.ents[i].key))
+			return nil, fail(indexTooLarge(v.child(n.ents[i].key)), &n.ents[i])
 		}
 		idx[i] = at
 	}
@@ -274,60 +312,69 @@ func (v *validator) array(s *Schema, e *entry) (any, error) {
 	slices.SortFunc(order, func(a, b int) int { return idx[a] - idx[b] })
 	for _, j := range order {
 		c := &n.ents[j]
+		if bad != nil && bad.seq < c.seq {
+			continue // sorted by index, not by arrival, so keep looking
+		}
 		v.push(c.key)
-		val, err := v.element(s.Items, c)
+		val, f := v.element(s.Items, c)
 		v.pop()
-		if err != nil {
-			return nil, err
+		if f != nil {
+			if bad == nil || f.seq < bad.seq {
+				bad = f
+			}
+			continue
 		}
 		out = append(out, val)
+	}
+	if bad != nil {
+		return nil, bad
 	}
 	return out, nil
 }
 
-func (v *validator) element(items *Schema, e *entry) (any, error) {
+func (v *validator) element(items *Schema, e *entry) (any, *failure) {
 	if items == nil {
 		return e.toAny(), nil
 	}
 	return v.value(items, e)
 }
 
-func (v *validator) str(s *Schema, e *entry) (any, error) {
+func (v *validator) str(s *Schema, e *entry) (any, *failure) {
 	if e.child != nil {
-		return nil, invalidString(v.path(), inspect(e))
+		return nil, fail(invalidString(v.path(), inspect(e)), e)
 	}
 	x := e.value
 	if x == "" {
 		if slices.Contains(s.Enum, "") {
 			return nil, nil
 		}
-		return nil, invalidEmpty(v.path())
+		return nil, fail(invalidEmpty(v.path()), e)
 	}
 	if len(s.Enum) > 0 && !slices.Contains(s.Enum, x) {
 		if s.Open {
 			return x, nil
 		}
-		return nil, invalidEnum(v.path(), s.Enum)
+		return nil, fail(invalidEnum(v.path(), s.Enum), e)
 	}
 	if s.MaxLength > 0 && len(x) > s.MaxLength && utf8.RuneCountInString(x) > s.MaxLength {
-		return nil, tooLong(v.path(), x, s.MaxLength)
+		return nil, fail(tooLong(v.path(), x, s.MaxLength), e)
 	}
 	if s.Format == "decimal" && !isDecimal(x) {
 		if s.Open {
 			return x, nil
 		}
-		return nil, invalidDecimal(v.path(), x)
+		return nil, fail(invalidDecimal(v.path(), x), e)
 	}
 	return x, nil
 }
 
-func (v *validator) integer(s *Schema, e *entry) (any, error) {
+func (v *validator) integer(s *Schema, e *entry) (any, *failure) {
 	if e.child != nil {
-		return nil, invalidInteger(v.path(), inspect(e))
+		return nil, fail(invalidInteger(v.path(), inspect(e)), e)
 	}
 	x := e.value
 	if x == "" {
-		return nil, invalidEmpty(v.path())
+		return nil, fail(invalidEmpty(v.path()), e)
 	}
 	if x[0] != '+' {
 		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
@@ -337,16 +384,16 @@ func (v *validator) integer(s *Schema, e *entry) (any, error) {
 	if s.Open {
 		return x, nil
 	}
-	return nil, invalidInteger(v.path(), x)
+	return nil, fail(invalidInteger(v.path(), x), e)
 }
 
-func (v *validator) number(s *Schema, e *entry) (any, error) {
+func (v *validator) number(s *Schema, e *entry) (any, *failure) {
 	if e.child != nil {
-		return nil, invalidDecimal(v.path(), inspect(e))
+		return nil, fail(invalidDecimal(v.path(), inspect(e)), e)
 	}
 	x := e.value
 	if x == "" {
-		return nil, invalidEmpty(v.path())
+		return nil, fail(invalidEmpty(v.path()), e)
 	}
 	if isDecimal(x) {
 		if f, err := strconv.ParseFloat(x, 64); err == nil {
@@ -356,12 +403,12 @@ func (v *validator) number(s *Schema, e *entry) (any, error) {
 	if s.Open {
 		return x, nil
 	}
-	return nil, invalidDecimal(v.path(), x)
+	return nil, fail(invalidDecimal(v.path(), x), e)
 }
 
-func (v *validator) boolean(s *Schema, e *entry) (any, error) {
+func (v *validator) boolean(s *Schema, e *entry) (any, *failure) {
 	if e.child != nil {
-		return nil, invalidBoolean(v.path(), inspect(e))
+		return nil, fail(invalidBoolean(v.path(), inspect(e)), e)
 	}
 	switch e.value {
 	case "true":
@@ -369,12 +416,12 @@ func (v *validator) boolean(s *Schema, e *entry) (any, error) {
 	case "false":
 		return false, nil
 	case "":
-		return nil, invalidEmpty(v.path())
+		return nil, fail(invalidEmpty(v.path()), e)
 	}
 	if s.Open {
 		return e.value, nil
 	}
-	return nil, invalidBoolean(v.path(), e.value)
+	return nil, fail(invalidBoolean(v.path(), e.value), e)
 }
 
 // isDecimal accepts plain decimal notation with an optional sign, fraction
@@ -418,9 +465,14 @@ func isDecimal(s string) bool {
 }
 
 // fromMap turns a caller-built tree back into nodes so Validate and
-// DecodeRequest share one implementation. Keys are sorted to make error
-// reporting deterministic.
+// DecodeRequest share one implementation. Keys are sorted and numbered in
+// that order, which stands in for request order when reporting errors.
 func fromMap(m map[string]any) *node {
+	seq := 0
+	return fromMapSeq(m, &seq)
+}
+
+func fromMapSeq(m map[string]any, seq *int) *node {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -428,39 +480,42 @@ func fromMap(m map[string]any) *node {
 	sort.Strings(keys)
 	n := &node{ents: make([]entry, 0, len(keys))}
 	for _, k := range keys {
-		n.add(fromAny(k, m[k]))
+		n.add(fromAny(k, m[k], seq))
 	}
 	return n
 }
 
-func fromAny(key string, v any) entry {
+func fromAny(key string, v any, seq *int) entry {
+	e := entry{key: key, seq: *seq}
+	*seq++
 	switch x := v.(type) {
 	case string:
-		return entry{key: key, value: x}
+		e.value = x
 	case nil:
-		return entry{key: key}
 	case map[string]any:
-		return entry{key: key, child: fromMap(x)}
+		e.child = fromMapSeq(x, seq)
 	case []any:
 		c := &node{list: true, ents: make([]entry, 0, len(x))}
 		for _, item := range x {
-			c.ents = append(c.ents, fromAny("", item))
+			c.ents = append(c.ents, fromAny("", item, seq))
 		}
-		return entry{key: key, child: c}
+		e.child = c
 	case []string:
 		c := &node{list: true, ents: make([]entry, 0, len(x))}
 		for _, item := range x {
-			c.ents = append(c.ents, entry{value: item})
+			c.ents = append(c.ents, fromAny("", item, seq))
 		}
-		return entry{key: key, child: c}
+		e.child = c
 	case bool:
-		return entry{key: key, value: strconv.FormatBool(x)}
+		e.value = strconv.FormatBool(x)
 	case int64:
-		return entry{key: key, value: strconv.FormatInt(x, 10)}
+		e.value = strconv.FormatInt(x, 10)
 	case int:
-		return entry{key: key, value: strconv.Itoa(x)}
+		e.value = strconv.Itoa(x)
 	case float64:
-		return entry{key: key, value: strconv.FormatFloat(x, 'f', -1, 64)}
+		e.value = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		e.value = fmt.Sprint(v)
 	}
-	return entry{key: key, value: fmt.Sprint(v)}
+	return e
 }

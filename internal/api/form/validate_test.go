@@ -1,6 +1,8 @@
 package form
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -91,6 +93,15 @@ func TestValidateRejects(t *testing.T) {
 		{"POST /v1/customers", `invoice_settings[custom_fields][0][nom]=x`, "parameter_unknown", "invoice_settings[custom_fields][0][nom]", "Received unknown parameter: invoice_settings[custom_fields][0][nom]"},
 		{"POST /v1/customers", `address[line1]=x&address[foo]=y&bogus=1`, "parameter_unknown", "address[foo]", "Received unknown parameter: address[foo]"},
 		{"POST /v1/customers", `bogus=1&address[foo]=y`, "parameter_unknown", "bogus", "Received unknown parameter: bogus"},
+		// The first offending parameter in request order wins, even when it
+		// sits in a hash first seen later, and a missing parameter ranks
+		// after every present one.
+		{"POST /v1/customers", `address[line1]=x&bogus=1&address[foo]=y`, "parameter_unknown", "bogus", "Received unknown parameter: bogus"},
+		{"POST /v1/customers", `invoice_settings[custom_fields][1][nom]=x&invoice_settings[custom_fields][0][name]=n&invoice_settings[custom_fields][0][nom2]=y`,
+			"parameter_unknown", "invoice_settings[custom_fields][1][nom]", "Received unknown parameter: invoice_settings[custom_fields][1][nom]"},
+		{"POST /v1/customers", `invoice_settings[custom_fields][0][name]=n&bogus=1`, "parameter_unknown", "bogus", "Received unknown parameter: bogus"},
+		{"POST /v1/customers", `invoice_settings[custom_fields][0][name]=n&tax_id_data[0][type]=eu_vat`,
+			"parameter_missing", "invoice_settings[custom_fields][0][value]", "Missing required param: invoice_settings[custom_fields][0][value]."},
 		{"POST /v1/customers", `a[b=1`, "parameter_unknown", "a[b", "Received unknown parameter: a[b"},
 		{"POST /v1/customers", `balance=abc`, "parameter_invalid_integer", "balance", "Invalid integer: abc"},
 		{"POST /v1/customers", `balance=10.99`, "parameter_invalid_integer", "balance", "Invalid integer: 10.99"},
@@ -201,5 +212,21 @@ func TestOperation(t *testing.T) {
 	s, _ := Operation("GET /v1/customers/{customer}")
 	if _, ok := s.Properties["customer"]; ok {
 		t.Error("path parameter leaked into the query schema")
+	}
+}
+
+// TestSchemaRoundTrip guards against the generator emitting a keyword that
+// Schema does not read: anything dropped on load would silently stop being
+// enforced.
+func TestSchemaRoundTrip(t *testing.T) {
+	opsOnce.Do(loadOperations)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ops); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), schemasJSON) {
+		t.Fatal("schemas.json does not survive a decode/encode round trip through Schema")
 	}
 }
