@@ -68,7 +68,7 @@ ensure_postgres() {
 	if [[ ! -x $PG_BIN/initdb ]]; then
 		# The distribution ships another major version: take the newest.
 		local newest
-		newest=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+		newest=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
 		[[ -n $newest && -x $newest/initdb ]] || die "no PostgreSQL binaries after installing"
 		echo "PostgreSQL $PG_VERSION not available; using $newest"
 		PG_BIN=$newest
@@ -175,8 +175,8 @@ start_postgres() {
 
 	# A port that looks free can be taken before postgres binds it; then
 	# pg_ctl fails and the next candidate is tried.
-	local port tries
-	for tries in 1 2 3 4 5 6 7 8 9 10; do
+	local port _
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		port=$((20000 + RANDOM % 40000))
 		port_in_use "$port" && continue
 		if "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/postgres.log" \
@@ -203,29 +203,31 @@ start_postgres() {
 
 command -v go >/dev/null 2>&1 || die "go is not installed"
 
-# Split the arguments: package patterns (./..., ../x, all, the module's import
-# paths) select what gofmt, go vet and go test look at; everything else is a
-# go test flag (or a flag's value) and goes to go test only.
+# The arguments go to go test unchanged and in order (so -args still works).
+# Those that are package patterns (./..., ../x, all, the module's import
+# paths) also select what gofmt and go vet look at; if there is none, the
+# whole module (./...) is checked and tested.
 MODULE=$(go list -m)
 pkgs=()
-test_flags=()
 for arg in "$@"; do
 	case $arg in
 	./* | ../* | . | .. | all | "$MODULE" | "$MODULE"/*) pkgs+=("$arg") ;;
-	*) test_flags+=("$arg") ;;
 	esac
 done
+default_pkgs=()
 if [[ ${#pkgs[@]} -eq 0 ]]; then
 	pkgs=(./...)
+	default_pkgs=(./...)
 fi
 
-# Race detector: on. payd is a concurrent server (webhook delivery,
-# idempotency, parallel requests) and data races are the bugs tests
-# otherwise miss. It costs ~2-5x CPU on the tests themselves, one run of the
-# whole suite, not a second run without it; on 2 cores that keeps a typical
-# run far inside the 15-minute target and CI's 90-minute limit. If the suite
-# outgrows that, set PAYD_TEST_RACE=0 here or in .ci/run rather than drop
-# tests.
+# Race detector: on, for the one and only run of the suite. payd is a
+# concurrent server (parallel requests, idempotency, webhook delivery) and
+# data races are the bugs its tests would otherwise miss. -race costs ~2-10x
+# CPU in the tests and a slower first build; when this was written the
+# whole suite took about a minute with it on 2 cores, far inside the
+# 15-minute target and CI's 90-minute limit, so running it once with -race
+# beats running it once without. If the suite outgrows that, set
+# PAYD_TEST_RACE=0 (here or in .ci/run) rather than drop tests.
 race=(-race)
 if [[ ${PAYD_TEST_RACE:-1} == 0 ]]; then
 	race=()
@@ -269,5 +271,5 @@ section "go vet ${pkgs[*]}"
 go vet "${pkgs[@]}"
 echo "ok"
 
-section "go test ${race[*]} ${test_flags[*]} ${pkgs[*]}"
-go test "${race[@]}" -count=1 -timeout 20m "${test_flags[@]}" "${pkgs[@]}"
+section "go test ${race[*]} ${default_pkgs[*]} $*"
+go test "${race[@]}" -count=1 -timeout 20m "${default_pkgs[@]}" "$@"

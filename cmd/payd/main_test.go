@@ -81,6 +81,8 @@ func start(t *testing.T, dir string, env []string, args ...string) *proc {
 			}
 			if m := secretKey.FindStringSubmatch(line); m != nil && p.secret == "" {
 				p.secret = m[1]
+			}
+			if strings.HasPrefix(line, "try: ") { // the last line payd prints when ready
 				close(ready)
 			}
 			p.mu.Unlock()

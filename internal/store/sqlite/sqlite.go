@@ -52,6 +52,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	db := sqlstore.New(w, r, dialect, nil)
+	db.EnableGroupCommit()
 	return db, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/payd/payd/internal/store"
@@ -37,6 +38,9 @@ type DB struct {
 	// ReadTxOptions is used for View transactions.
 	ReadTxOptions *sql.TxOptions
 	closers       []func() error
+	batch         *batcher
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New wraps already-open pools.
@@ -44,13 +48,26 @@ func New(w, r *sql.DB, d Dialect, readOpts *sql.TxOptions) *DB {
 	return &DB{W: w, R: r, Dialect: d, ReadTxOptions: readOpts}
 }
 
+// EnableGroupCommit makes concurrent Updates share commits (see batcher).
+// Only for engines whose writes go through a single connection.
+func (db *DB) EnableGroupCommit() { db.batch = newBatcher(db.W, &db.Dialect) }
+
 // OnClose registers cleanup to run after the pools are closed.
 func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
 
 func (db *DB) Engine() string { return db.Dialect.Name }
 
+// Close finishes queued writes and closes the pools; later calls are no-ops.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
 	var errsOut []error
+	if db.batch != nil {
+		db.batch.close()
+	}
 	if db.R != nil && db.R != db.W {
 		errsOut = append(errsOut, db.R.Close())
 	}
@@ -64,6 +81,9 @@ func (db *DB) Close() error {
 // Update runs fn in a write transaction, retrying a few times when the
 // engine reports a serialization conflict with a concurrent transaction.
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if db.batch != nil {
+		return db.batch.do(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = db.run(ctx, db.W, nil, fn)

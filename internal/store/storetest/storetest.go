@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"IdempotencyStaleTakeover":   testIdempotencyStale,
 		"IdempotencyConcurrentClaim": testIdempotencyConcurrent,
 		"ConcurrentWritesAllLand":    testConcurrentWrites,
+		"ConcurrentFailuresIsolated": testConcurrentFailures,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -412,5 +413,43 @@ func testConcurrentWrites(t *testing.T, st store.Store) {
 	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 100})
 	if len(ids) != 50 {
 		t.Fatalf("%d rows, want 50", len(ids))
+	}
+}
+
+// testConcurrentFailures interleaves writes that fail after inserting with
+// writes that succeed: however the engine groups them, each failed write
+// leaves nothing and each successful one lands.
+func testConcurrentFailures(t *testing.T, st store.Store) {
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	for i := 0; i < 60; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.Update(context.Background(), func(tx store.Tx) error {
+				if err := tx.Insert(context.Background(), table, rec("acct_a", fmt.Sprintf("cus_%03d", i), 100, "")); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return boom
+				}
+				return nil
+			})
+			if (i%3 == 0) != errors.Is(err, boom) {
+				t.Errorf("write %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 100})
+	if len(ids) != 40 {
+		t.Fatalf("%d rows, want 40", len(ids))
+	}
+	for _, id := range ids {
+		var n int
+		fmt.Sscanf(id, "cus_%d", &n)
+		if n%3 == 0 {
+			t.Fatalf("failed write %s landed", id)
+		}
 	}
 }

@@ -12,7 +12,9 @@
 // on purpose, and the SDKs' requests are Stripe's problem, not ours.
 //
 // The spec is 8 MB; it is parsed and the router is built once per test binary
-// (about a second) and shared by all tests, which may run in parallel.
+// (~0.4 s of CPU, ~2 s under -race) and shared by all tests, which may run
+// in parallel. Validating a typical single-object response then costs about
+// 50 µs (~0.4 ms under -race), a 100-item list about 1.5 ms.
 package specvalidate
 
 import (
@@ -82,9 +84,17 @@ func loadSpec() (*spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := responsesOnly(raw)
+	if err != nil {
+		return nil, err
+	}
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false
-	doc, err := loader.LoadFromFile(path)
+	doc, err := loader.LoadFromData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +121,52 @@ func loadSpec() (*spec, error) {
 		return nil, fmt.Errorf("building router: %w", err)
 	}
 	return &spec{doc: doc, router: router}, nil
+}
+
+// responsesOnly drops from the spec what response validation never reads:
+// request bodies, parameters and the prose of "description" fields, 7 of
+// its 8 MB. kin-openapi's loader is then about 5x cheaper, which matters
+// under go test -race, where loading the full spec costs ~7 s of CPU in every
+// test binary that validates (about 1 s without -race).
+func responsesOnly(raw []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // numbers (maxLength, enums) go back out byte for byte
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for _, item := range paths {
+		item, _ := item.(map[string]any)
+		delete(item, "parameters")
+		for _, op := range item {
+			if op, ok := op.(map[string]any); ok {
+				delete(op, "parameters")
+				delete(op, "requestBody")
+			}
+		}
+	}
+	dropDescriptions(doc)
+	return json.Marshal(doc)
+}
+
+// dropDescriptions removes every string-valued "description" key. A
+// property that happens to be called "description" (customer.description)
+// is a schema object, not a string, and stays.
+func dropDescriptions(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["description"].(string); ok {
+			delete(v, "description")
+		}
+		for _, e := range v {
+			dropDescriptions(e)
+		}
+	case []any:
+		for _, e := range v {
+			dropDescriptions(e)
+		}
+	}
 }
 
 // specPath finds the spec: $PAYD_STRIPE_SPEC, else spec/stripe/spec3.json in
@@ -155,11 +211,19 @@ var formatOptions = []openapi3.SchemaValidationOption{
 
 // schemaOptions are the options of every schema validation done here.
 //
-// Nothing is switched off: types, required properties, enums (including the
-// 184 response enums marked x-stripeBypassValidation — Stripe may return
-// values outside those enums, payd must not), nullable, maxLength, patterns
-// and additionalProperties:false are all enforced. additionalProperties that
-// the spec leaves out permits extra properties, as JSON Schema says.
+// Nothing is switched off: types, required properties, enums, nullable,
+// maxLength, patterns and additionalProperties:false are all enforced.
+//   - x-stripeBypassValidation (on ~180 enums and 12 anyOfs of component
+//     schemas) is ignored, i.e. the enum is enforced: it tells Stripe's SDK
+//     generators that the live API may return values outside the enum; payd
+//     must not.
+//   - additionalProperties absent means extra properties are allowed (JSON
+//     Schema's rule, which kin-openapi follows). Note that all 594
+//     additionalProperties:false in this spec are in request bodies, so in
+//     responses an unknown property never fails.
+//   - required is checked in responses too; kin-openapi only exempts
+//     writeOnly properties, which Stripe's spec does not use.
+//
 // MultiErrors reports every problem in a response at once instead of only
 // the first.
 func schemaOptions() []openapi3.SchemaValidationOption {
@@ -219,8 +283,12 @@ func CheckResponse(req *http.Request, status int, header http.Header, body []byt
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(req.URL.Path, "/v1/") {
-		return nil
+	if !strings.HasPrefix(req.URL.Path, "/v1/") || req.Method == http.MethodHead {
+		return nil // HEAD has no body to check
+	}
+	switch status {
+	case http.StatusMovedPermanently, http.StatusNotModified, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return nil // kin-openapi skips these too: nothing in the spec to check
 	}
 	route, pathParams, err := s.router.FindRoute(req)
 	if err != nil {
@@ -277,7 +345,9 @@ func CheckResponse(req *http.Request, status int, header http.Header, body []byt
 
 // ValidateJSON validates a JSON document against
 // #/components/schemas/<schemaName> (for example "event" for a webhook
-// payload) and reports a mismatch with t.Errorf.
+// payload) and reports a mismatch with t.Errorf. For "event" it also
+// validates data.object against the schema its "object" field names, since
+// the spec types data.object as any object.
 func ValidateJSON(t testing.TB, schemaName string, body []byte) {
 	t.Helper()
 	if err := CheckJSON(schemaName, body); err != nil {

@@ -26,8 +26,11 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created);
 
+-- seq is the rowid: it grows with every insert (rows are never physically
+-- deleted, so SQLite never reuses a value) and orders objects created in the
+-- same second.
 CREATE TABLE customers (
-	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	seq INTEGER PRIMARY KEY,
 	id TEXT NOT NULL UNIQUE,
 	account_id TEXT NOT NULL,
 	created INTEGER NOT NULL,
@@ -41,7 +44,7 @@ CREATE INDEX customers_email ON customers (account_id, deleted, email, created, 
 -- Events are the outbox: written in the same transaction as the change they
 -- describe; delivery state is added by the webhook worker's migrations.
 CREATE TABLE events (
-	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	seq INTEGER PRIMARY KEY,
 	id TEXT NOT NULL UNIQUE,
 	account_id TEXT NOT NULL,
 	created INTEGER NOT NULL,
