@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	s.handle("GET /v1/events", secretOnly, s.listEvents)
 	s.handle("GET /v1/events/{id}", secretOnly, s.retrieveEvent)
 
+	s.paymentMethodRoutes()
+
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errs.NoRoute(r.Method, r.URL.Path))
 	})

@@ -69,6 +69,9 @@ type Record struct {
 	// Deleted rows stay retrievable (Stripe answers a deleted stub) but
 	// never appear in lists.
 	Deleted bool
+	// Private is server-side state that is never rendered (a card's test
+	// behaviour, say); nil when the resource has none.
+	Private []byte
 	// Cols are the table's extra columns (filters), in any order.
 	Cols []Col
 }

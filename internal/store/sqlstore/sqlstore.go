@@ -120,11 +120,11 @@ type tx struct {
 	d  *Dialect
 }
 
-const recordCols = "id, account_id, created, seq, data, deleted"
+const recordCols = "id, account_id, created, seq, data, deleted, private"
 
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
-	names := []string{"id", "account_id", "created", "data", "deleted"}
-	args := []any{r.ID, r.Account, r.Created, r.Data, r.Deleted}
+	names := []string{"id", "account_id", "created", "data", "deleted", "private"}
+	args := []any{r.ID, r.Account, r.Created, r.Data, r.Deleted, r.Private}
 	for _, c := range r.Cols {
 		names = append(names, c.Name)
 		args = append(args, c.Value)
@@ -172,8 +172,8 @@ func (t *tx) get(ctx context.Context, table, account, id, suffix string) (store.
 }
 
 func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
-	sets := []string{"data = $1", "deleted = $2"}
-	args := []any{r.Data, r.Deleted}
+	sets := []string{"data = $1", "deleted = $2", "private = $3"}
+	args := []any{r.Data, r.Deleted, r.Private}
 	for _, c := range r.Cols {
 		args = append(args, c.Value)
 		sets = append(sets, c.Name+" = $"+strconv.Itoa(len(args)))
@@ -295,7 +295,7 @@ type scanner interface{ Scan(...any) error }
 
 func scanRecord(s scanner) (store.Record, error) {
 	var r store.Record
-	err := s.Scan(&r.ID, &r.Account, &r.Created, &r.Seq, &r.Data, &r.Deleted)
+	err := s.Scan(&r.ID, &r.Account, &r.Created, &r.Seq, &r.Data, &r.Deleted, &r.Private)
 	return r, err
 }
 

@@ -97,7 +97,9 @@ func eq(t *testing.T, got []string, want ...string) {
 }
 
 func testInsertGet(t *testing.T, st store.Store) {
-	insert(t, st, rec("acct_a", "cus_1", 100, "a@x"))
+	withPrivate := rec("acct_a", "cus_p", 99, "")
+	withPrivate.Private = []byte(`{"secret":1}`)
+	insert(t, st, rec("acct_a", "cus_1", 100, "a@x"), withPrivate)
 	err := st.View(context.Background(), func(tx store.Tx) error {
 		r, err := tx.Get(context.Background(), table, "acct_a", "cus_1")
 		if err != nil {
@@ -105,6 +107,13 @@ func testInsertGet(t *testing.T, st store.Store) {
 		}
 		if r.ID != "cus_1" || r.Created != 100 || string(r.Data) != `{"id":"cus_1"}` || r.Seq == 0 || r.Deleted {
 			return fmt.Errorf("got %+v", r)
+		}
+		if r.Private != nil {
+			return fmt.Errorf("private without a value: %q", r.Private)
+		}
+		p, err := tx.Get(context.Background(), table, "acct_a", "cus_p")
+		if err != nil || string(p.Private) != `{"secret":1}` {
+			return fmt.Errorf("private lost: %q %v", p.Private, err)
 		}
 		if _, err := tx.Get(context.Background(), table, "acct_a", "cus_2"); !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("missing id: got %v, want ErrNotFound", err)

@@ -1,0 +1,4 @@
+package api
+
+// paymentMethodRoutes registers the PaymentMethods API.
+func (s *Server) paymentMethodRoutes() {}
