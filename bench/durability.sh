@@ -2,7 +2,8 @@
 # bench/durability.sh — every acknowledged write survives kill -9.
 #
 #   bench/durability.sh sqlite            # fresh SQLite file bench/results/durability.db
-#   bench/durability.sh postgres URL      # e.g. the URL bench/pg.sh start prints
+#   bench/durability.sh postgres URL      # e.g. $(bench/pg.sh url paydbench_durability)
+#   REV=HEAD bench/durability.sh sqlite   # build a commit, as in bench/run.sh
 #
 # 32 clients (bench/cmd/durability load) create customers for LOAD (20 s)
 # and append the id of every customer payd answered 200 OK to a file. While
@@ -16,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 RESULTS=$ROOT/bench/results
-mkdir -p "$RESULTS/bin"
+mkdir -p "$RESULTS"
+source "$ROOT/bench/lib.sh"
 ENGINE=${1:-sqlite}
 PORT=${PORT:-4243}
 KEY=${KEY:-sk_test_bench:pk_test_bench}
@@ -38,8 +40,7 @@ postgres)
 	;;
 esac
 
-go build -o "$RESULTS/bin/payd" ./cmd/payd
-go build -o "$RESULTS/bin/durability" ./bench/cmd/durability
+build_bench "$ROOT" "$RESULTS"
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 ACKED=$RESULTS/durability-$ENGINE-$STAMP.acked
@@ -48,7 +49,7 @@ LOGF=$RESULTS/durability-$ENGINE-$STAMP.log
 
 PAYD_PID=
 start_payd() {
-	taskset -c 0 "$RESULTS/bin/payd" serve --addr "127.0.0.1:$PORT" --db "$DB" --key "$KEY" --log-level warn >>"$LOGF" 2>&1 &
+	taskset -c 0 "$BIN/payd" serve --addr "127.0.0.1:$PORT" --db "$DB" --key "$KEY" --log-level warn >>"$LOGF" 2>&1 &
 	PAYD_PID=$!
 	for i in $(seq 1 150); do
 		curl -fsS -o /dev/null -u "$SK:" "http://127.0.0.1:$PORT/v1/customers?limit=1" 2>/dev/null && return
@@ -74,7 +75,7 @@ trap cleanup EXIT
 
 echo "==== $ENGINE: ${LOAD}s of creates, kill -9 payd $KILLS times under load and once after"
 start_payd
-taskset -c 1 "$RESULTS/bin/durability" load --url "http://127.0.0.1:$PORT" --key "$SK" --out "$ACKED" \
+taskset -c 1 "$BIN/durability" load --url "http://127.0.0.1:$PORT" --key "$SK" --out "$ACKED" \
 	--c 32 --duration "${LOAD}s" &
 LOAD_PID=$!
 for k in $(seq 1 "$KILLS"); do
@@ -89,12 +90,12 @@ kill9_payd
 start_payd
 echo "==== verify every acknowledged id after the restart"
 status=0
-"$RESULTS/bin/durability" verify --url "http://127.0.0.1:$PORT" --key "$SK" --in "$ACKED" | tee -a "$LOGF" || status=$?
+"$BIN/durability" verify --url "http://127.0.0.1:$PORT" --key "$SK" --in "$ACKED" | tee -a "$LOGF" || status=$?
 kill -TERM "$PAYD_PID"
 wait "$PAYD_PID" 2>/dev/null || true
 PAYD_PID=
 if [[ $status -eq 0 ]]; then
-	echo "durability: PASS ($ENGINE): lost = 0"
+	echo "durability: PASS ($ENGINE, $SRC_DESC): lost = 0"
 else
 	echo "durability: FAIL ($ENGINE)"
 fi

@@ -5,7 +5,8 @@
 #
 #   bench/pg.sh start    # prints the URL: postgres://payd@127.0.0.1:55499/paydbench?sslmode=disable
 #   bench/pg.sh stop
-#   bench/pg.sh url
+#   bench/pg.sh url [DB]  # DB defaults to paydbench; paydbench_durability is
+#                         # made too, for bench/durability.sh
 #
 # PG_PORT (55499) and PG_DIR (/tmp/payd-bench-pg) override the defaults. As
 # root the cluster runs as the postgres system user.
@@ -13,7 +14,7 @@ set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-55499}
 PG_DIR=${PG_DIR:-/tmp/payd-bench-pg}
-URL="postgres://payd@127.0.0.1:$PG_PORT/paydbench?sslmode=disable"
+URL="postgres://payd@127.0.0.1:$PG_PORT/${2:-paydbench}?sslmode=disable"
 RUN_AS=()
 if [[ $(id -u) -eq 0 ]]; then
 	RUN_AS=(runuser -u postgres --)
@@ -44,8 +45,10 @@ start)
 	if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
 		"${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null
 	fi
-	"$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U payd -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'paydbench'" | grep -q 1 ||
-		"$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U payd paydbench
+	for db in paydbench paydbench_durability; do
+		"$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U payd -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+			"$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U payd "$db"
+	done
 	echo "$URL"
 	;;
 stop)

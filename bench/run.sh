@@ -25,6 +25,8 @@
 #   DURATION=20s       wrk duration per endpoint; WARMUP=3s before each
 #   CONNS=32           wrk connections (one wrk thread)
 #   ENDPOINTS="retrieve list create"
+#   REPEAT=1           runs per endpoint (each its own table row): on a shared
+#                      machine, repeat and read the rows with little "CPU 0 other"
 #   PORT=4242          payd's port (loopback)
 #   KEY=sk_test_bench:pk_test_bench
 #   PROFILE=1          run bench/cmd/paydbench (payd + pprof on 127.0.0.1:PPROF_PORT)
@@ -41,6 +43,8 @@
 #                      lands in p99: read throughput from RT runs, latency
 #                      percentiles from NICE runs
 #   QUIET_WAIT=180     seconds to wait for the machine to go idle before each run
+#   REV=HEAD           build this git revision from a clean git archive instead
+#                      of the working tree (see bench/lib.sh)
 #   FRESH=0            SQLite: 1 = run on the seeded file itself; by default
 #                      the run works on a copy, so every run starts at exactly N rows
 set -euo pipefail
@@ -48,7 +52,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 RESULTS=$ROOT/bench/results
-mkdir -p "$RESULTS/bin"
+mkdir -p "$RESULTS"
+source "$ROOT/bench/lib.sh"
 
 ENGINE=${1:-sqlite}
 N=${N:-1000000}
@@ -77,11 +82,7 @@ command -v taskset >/dev/null || die "taskset missing (util-linux)"
 [[ $(nproc --all) -ge 2 ]] || die "need 2 CPUs (payd on 0, wrk on 1)"
 
 case $ENGINE in
-sqlite)
-	SEEDED=$RESULTS/sqlite.db
-	DB_SEED="sqlite:$SEEDED"
-	IDS=$RESULTS/sqlite.ids
-	;;
+sqlite) ;;
 postgres)
 	URL=${2:-}
 	[[ -n $URL ]] || die "usage: bench/run.sh postgres postgres://USER@127.0.0.1:PORT/DB"
@@ -92,12 +93,15 @@ postgres)
 esac
 
 echo "==== build"
-go build -o "$RESULTS/bin/payd" ./cmd/payd
-go build -o "$RESULTS/bin/seed" ./bench/cmd/seed
-go build -o "$RESULTS/bin/paydbench" ./bench/cmd/paydbench
+build_bench "$ROOT" "$RESULTS"
+if [[ $ENGINE == sqlite ]]; then
+	SEEDED=$RESULTS/sqlite-$SCHEMA_ID.db
+	DB_SEED="sqlite:$SEEDED"
+	IDS=$RESULTS/sqlite-$SCHEMA_ID.ids
+fi
 
 echo "==== seed ($N customers)"
-"$RESULTS/bin/seed" --db "$DB_SEED" --key "$KEY" --n "$N" --ids "$IDS"
+"$BIN/seed" --db "$DB_SEED" --key "$KEY" --n "$N" --ids "$IDS"
 
 DB_RUN=$DB_SEED
 if [[ $ENGINE == sqlite && ${FRESH:-0} != 1 ]]; then
@@ -141,10 +145,10 @@ LOG=$RESULTS/$ENGINE-$STAMP
 mkdir -p "$LOG"
 echo "==== start payd on CPU 0 (logs in $LOG)"
 if [[ $PROFILE == 1 ]]; then
-	"${PRIO[@]}" taskset -c 0 "$RESULTS/bin/paydbench" --addr "127.0.0.1:$PORT" --db "$DB_RUN" --key "$KEY" \
+	"${PRIO[@]}" taskset -c 0 "$BIN/paydbench" --addr "127.0.0.1:$PORT" --db "$DB_RUN" --key "$KEY" \
 		--pprof "127.0.0.1:$PPROF_PORT" >"$LOG/payd.out" 2>"$LOG/payd.err" &
 else
-	"${PRIO[@]}" taskset -c 0 "$RESULTS/bin/payd" serve --addr "127.0.0.1:$PORT" --db "$DB_RUN" --key "$KEY" \
+	"${PRIO[@]}" taskset -c 0 "$BIN/payd" serve --addr "127.0.0.1:$PORT" --db "$DB_RUN" --key "$KEY" \
 		--log-level warn >"$LOG/payd.out" 2>"$LOG/payd.err" &
 fi
 PAYD_PID=$!
@@ -177,30 +181,43 @@ declare -A TARGET=([create]=8000 [retrieve]=15000 [list]=10000)
 declare -A SCRIPT=([create]=create.lua [retrieve]=retrieve.lua [list]=list.lua)
 declare -A LABEL=([create]="POST /v1/customers" [retrieve]="GET /v1/customers/:id" [list]="GET /v1/customers?limit=10")
 
+pg_ticks() {
+	local t=0 p
+	[[ ${#PG_PIDS[@]} -gt 0 ]] || { echo 0; return; }
+	for p in "${PG_PIDS[0]}" $(pgrep -P "${PG_PIDS[0]}"); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
 ROWS=()
+for rep in $(seq 1 "${REPEAT:-1}"); do
 for ep in $ENDPOINTS; do
 	[[ -n ${SCRIPT[$ep]:-} ]] || die "unknown endpoint $ep"
+	if [[ $rep -gt 1 ]]; then ep_log=$ep.$rep; else ep_log=$ep; fi
 	echo "==== $ep: ${LABEL[$ep]}"
 	export PAYD_KEY=$SK PAYD_IDS=$IDS
 	"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$PORT" >"$LOG/$ep.warmup.txt"
 	wait_quiet
-	uptime >"$LOG/$ep.load.txt"
+	uptime >"$LOG/$ep_log.load.txt"
 	prof_pid=
 	if [[ $PROFILE == 1 ]]; then
-		curl -s -o "$LOG/$ep.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=15" &
+		curl -s -o "$LOG/$ep_log.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=15" &
 		prof_pid=$!
 	fi
 	t0=$(cpu_ticks "$PAYD_PID")
+	g0=$(pg_ticks)
 	c0=($(cpu_stat cpu0)); w0=($(cpu_stat cpu1))
-	"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$PORT" | tee "$LOG/$ep.txt"
+	"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$PORT" | tee "$LOG/$ep_log.txt"
 	t1=$(cpu_ticks "$PAYD_PID")
+	g1=$(pg_ticks)
 	c1=($(cpu_stat cpu0)); w1=($(cpu_stat cpu1))
 	if [[ -n $prof_pid ]]; then
 		wait "$prof_pid" || true
-		go tool pprof -top -nodecount=25 "$RESULTS/bin/paydbench" "$LOG/$ep.pprof" >"$LOG/$ep.top.txt" 2>&1 || true
-		go tool pprof -top -cum -nodecount=40 "$RESULTS/bin/paydbench" "$LOG/$ep.pprof" >"$LOG/$ep.topcum.txt" 2>&1 || true
+		go tool pprof -top -nodecount=25 "$BIN/paydbench" "$LOG/$ep_log.pprof" >"$LOG/$ep_log.top.txt" 2>&1 || true
+		go tool pprof -top -cum -nodecount=40 "$BIN/paydbench" "$LOG/$ep_log.pprof" >"$LOG/$ep_log.topcum.txt" 2>&1 || true
 	fi
-	line=$(grep '^RESULT ' "$LOG/$ep.txt" || true)
+	line=$(grep '^RESULT ' "$LOG/$ep_log.txt" || true)
 	[[ -n $line ]] || die "no RESULT line from wrk for $ep"
 	get() { printf '%s\n' "$line" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
 	rps=$(get rps)
@@ -213,12 +230,14 @@ for ep in $ENDPOINTS; do
 	# CPU 0 time not used by payd: other processes competing with it.
 	noise=$(awk -v b=$((c1[0] - c0[0])) -v t=$((c1[1] - c0[1])) -v d=$((t1 - t0)) 'BEGIN{printf "%.0f%%", 100*(b-d)/t}')
 	cpu1=$(awk -v b=$((w1[0] - w0[0])) -v t=$((w1[1] - w0[1])) 'BEGIN{printf "%.0f%%", 100*b/t}')
+	[[ ${#PG_PIDS[@]} -gt 0 ]] && cpu1="$cpu1 (PostgreSQL $(awk -v d=$((g1 - g0)) -v hz="$HZ" -v s="$secs" 'BEGIN{printf "%.0f%%", 100*d/hz/s}'))"
 	verdict=$(awk -v r="$rps" -v t="${TARGET[$ep]}" -v p="$p99" 'BEGIN{
 		if (r >= t && p <= 15000) print "met";
 		else { m=""; if (r < t) m=sprintf("req/s %.0f%% of target", 100*r/t); if (p > 15000) m=m (m==""?"":", ") sprintf("p99 %.1fx target", p/15000); print "MISSED: " m } }')
 	ROWS+=("$(printf '| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s | ≥ %s, p99 ≤ 15 ms: %s |' \
-		"${LABEL[$ep]}" "$rps" "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" \
+		"${LABEL[$ep]}$([[ ${REPEAT:-1} -gt 1 ]] && echo " (run $rep)")" "$rps" "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" \
 		"$(awk -v v="$p999" 'BEGIN{print v/1000}')" "$errs" "$cpu" "$noise" "$cpu1" "${TARGET[$ep]}" "$verdict")")
+done
 done
 
 stop_payd
@@ -231,6 +250,7 @@ done
 {
 	echo "### $ENGINE, $(date -u '+%Y-%m-%d %H:%M UTC'), $N seeded customers"
 	echo
+	echo "payd: $SRC_DESC."
 	echo "payd (GOMAXPROCS 1) on CPU 0, wrk -t1 -c$CONNS -d$DURATION on CPU 1, $SCHED$([[ $ENGINE == postgres && ${#PG_PIDS[@]} -gt 0 ]] && echo ", PostgreSQL on CPU 1")$([[ $PROFILE == 1 ]] && echo ", PROFILED (pprof on)")."
 	echo
 	echo "| endpoint | req/s | p50 ms | p99 ms | p99.9 ms | errors | payd CPU | CPU 0 other | CPU 1 busy | target |"

@@ -15,8 +15,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/payd/payd/internal/account"
+	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/server"
 	"github.com/payd/payd/internal/store/engine"
 	"github.com/payd/payd/internal/version"
@@ -67,6 +69,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", envOr("PAYD_ADDR", "127.0.0.1:4242"), "listen address HOST:PORT (env PAYD_ADDR)")
 	db := fs.String("db", envOr("PAYD_DB", engine.Default), "database: sqlite:PATH or postgres://USER@HOST:PORT/DB (env PAYD_DB)")
 	logLevel := fs.String("log-level", envOr("PAYD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env PAYD_LOG_LEVEL)")
+	settleDelay := fs.Duration("debit-settle-delay", envDuration("PAYD_DEBIT_SETTLE_DELAY", processor.DefaultSettleDelay), "how long test bank debits stay processing before they settle (env PAYD_DEBIT_SETTLE_DELAY)")
 	var keys keyList
 	fs.Var(&keys, "key", "declare an account with exactly these keys, SK:PK; repeatable (env PAYD_KEYS, comma-separated)")
 	fs.Usage = func() {
@@ -110,7 +113,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	err = server.Run(ctx, server.Config{
-		Addr: *addr, Store: st, Keys: pairs, Logger: log,
+		Addr: *addr, Store: st, Keys: pairs, Logger: log, DebitSettleDelay: *settleDelay,
 		Ready: func(bound string, accounts []account.Pair) {
 			fmt.Fprintf(stdout, "payd %s listening on http://%s (database %s)\n", version.Version, bound, redactURL(*db))
 			for _, a := range accounts {
@@ -128,6 +131,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
 }
 
 func envOr(name, def string) string {

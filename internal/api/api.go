@@ -5,13 +5,19 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/payd/payd/internal/charge"
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/paymentintent"
+	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/processor"
+	"github.com/payd/payd/internal/refund"
 	"github.com/payd/payd/internal/store"
 	"github.com/payd/payd/internal/version"
 )
@@ -25,18 +31,24 @@ type Config struct {
 	// IdempotencyLease is how long a request may hold its Idempotency-Key
 	// before another request may assume it died and take the key over.
 	IdempotencyLease time.Duration
+	// Processor moves the money; nil means the built-in test processor
+	// with DebitSettleDelay.
+	Processor        processor.Processor
+	DebitSettleDelay time.Duration
 }
 
 // Server holds the API's dependencies; handlers are its methods.
 type Server struct {
-	store     store.Store
-	log       *slog.Logger
-	now       func() time.Time
-	lease     time.Duration
-	customers *customer.Service
-	expanders map[string]expander
-	keys      keyCache
-	mux       *http.ServeMux
+	store          store.Store
+	log            *slog.Logger
+	now            func() time.Time
+	lease          time.Duration
+	customers      *customer.Service
+	paymentMethods *paymentmethod.Service
+	intents        *paymentintent.Service
+	expanders      map[string]expander
+	keys           keyCache
+	mux            *http.ServeMux
 }
 
 // New builds the server and its route table.
@@ -51,9 +63,23 @@ func New(cfg Config) *Server {
 	if s.lease == 0 {
 		s.lease = time.Minute
 	}
+	proc := cfg.Processor
+	if proc == nil {
+		delay := cfg.DebitSettleDelay
+		if delay == 0 {
+			delay = processor.DefaultSettleDelay
+		}
+		proc = &processor.Test{SettleDelay: delay, Now: s.now}
+	}
 	s.customers = &customer.Service{Now: s.now}
+	s.paymentMethods = &paymentmethod.Service{Now: s.now, Customers: s.customers, Processor: proc}
+	s.intents = &paymentintent.Service{Now: s.now, Processor: proc, Methods: s.paymentMethods,
+		Customers: s.customers, AuthorizeURL: authorizeURL}
 	s.expanders = map[string]expander{
-		customer.Prefix + "_": s.customers.Retrieve,
+		customer.Prefix + "_":      s.customers.Retrieve,
+		paymentintent.Prefix + "_": paymentintent.Get,
+		charge.Prefix + "_":        getter(charge.Table, "charge"),
+		refund.Prefix + "_":        getter(refund.Table, "refund"),
 	}
 	s.routes()
 	return s
@@ -83,6 +109,11 @@ func (s *Server) routes() {
 	s.handle("GET /v1/events/{id}", secretOnly, s.retrieveEvent)
 
 	s.paymentMethodRoutes()
+	s.paymentIntentRoutes()
+	s.setupIntentRoutes()
+	s.refundRoutes()
+	s.confirmationTokenRoutes()
+	s.pageRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errs.NoRoute(r.Method, r.URL.Path))
@@ -96,7 +127,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Request-Id", reqID)
 	h.Set("Stripe-Version", version.APIVersion)
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
+	ctx := context.WithValue(r.Context(), requestIDKey{}, reqID)
+	ctx = context.WithValue(ctx, baseURLKey{}, baseURL(r))
+	r = r.WithContext(ctx)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -120,4 +153,33 @@ func requestID(ctx context.Context) string {
 // Idempotency-Key and runs in a write transaction).
 func isWrite(method string) bool {
 	return method == http.MethodPost || method == http.MethodDelete
+}
+
+type baseURLKey struct{}
+
+// baseURL is the scheme and host the client used to reach payd, so that
+// links payd hands out (authorization pages) point back to where it is.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// authorizeURL is the page where a customer completes an intent's action.
+func authorizeURL(ctx context.Context, intentID, token string) string {
+	base, _ := ctx.Value(baseURLKey{}).(string)
+	return base + "/_payd/authorize/" + intentID + "?token=" + token
+}
+
+// getter is an expander for a table whose rows are served as stored.
+func getter(table, objectName string) expander {
+	return func(ctx context.Context, tx store.Tx, account, id string) ([]byte, error) {
+		rec, err := tx.Get(ctx, table, account, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errs.NotFound(objectName, id, "id")
+		}
+		return rec.Data, err
+	}
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/store"
 )
 
 func (s *Server) createCustomer(c *call) (result, error) {
@@ -19,8 +21,29 @@ func (s *Server) updateCustomer(c *call) (result, error) {
 	return result{body: data}, err
 }
 
+// deleteCustomer deletes the customer and, as Stripe does, detaches its
+// saved payment methods in the same transaction.
 func (s *Server) deleteCustomer(c *call) (result, error) {
-	data, err := s.customers.Delete(c.ctx, c.tx, c.account, c.path("customer"))
+	id := c.path("customer")
+	if _, err := s.customers.Live(c.ctx, c.tx, c.account, id, "id"); err != nil {
+		return result{}, err
+	}
+	for {
+		page, err := c.tx.List(c.ctx, paymentmethod.Table, store.ListQuery{Account: c.account, Limit: 100,
+			Filters: []store.Filter{{Col: "customer", Values: []any{id}}}})
+		if err != nil {
+			return result{}, err
+		}
+		for _, r := range page.Records {
+			if _, err := s.paymentMethods.Detach(c.ctx, c.tx, c.account, r.ID); err != nil {
+				return result{}, err
+			}
+		}
+		if !page.HasMore {
+			break
+		}
+	}
+	data, err := s.customers.Delete(c.ctx, c.tx, c.account, id)
 	return result{body: data}, err
 }
 
@@ -33,15 +56,8 @@ func (s *Server) listCustomers(c *call) (result, error) {
 	return list(c, customer.Table, "customer", "/v1/customers", q)
 }
 
-// listCustomerPaymentMethods answers for a live customer; payd keeps no
-// PaymentMethods yet, so the list is empty but fully validated.
+// listCustomerPaymentMethods lists the PaymentMethods saved to a live
+// customer (see listCustomerMethods).
 func (s *Server) listCustomerPaymentMethods(c *call) (result, error) {
-	id := c.path("customer")
-	if _, err := s.customers.Live(c.ctx, c.tx, c.account, id, "customer"); err != nil {
-		return result{}, err
-	}
-	if _, err := listQuery(c); err != nil {
-		return result{}, err
-	}
-	return result{body: listBody("/v1/customers/"+id+"/payment_methods", false, nil), list: true}, nil
+	return s.listCustomerMethods(c)
 }

@@ -321,3 +321,29 @@ func TestExpand(t *testing.T) {
 		}
 	})
 }
+
+func TestCustomers_DeleteDetachesPaymentMethods(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		c, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Email: stripe.String("a@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm, err := sc.V1PaymentMethods.Attach(ctx, "pm_card_visa", &stripe.PaymentMethodAttachParams{Customer: stripe.String(c.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Customers.Delete(ctx, c.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.V1PaymentMethods.Retrieve(ctx, pm.ID, nil)
+		if err != nil || got.Customer != nil {
+			t.Fatalf("payment method after customer delete: %+v %v", got, err)
+		}
+		types := eventTypes(t, sc)
+		if strings.Join(types[len(types)-2:], ",") != "payment_method.detached,customer.deleted" {
+			t.Fatalf("events: %v", types)
+		}
+	})
+}

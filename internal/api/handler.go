@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/payd/payd/internal/api/form"
@@ -27,12 +28,15 @@ const maxBody = 1 << 20
 
 // call is one authenticated, validated API request inside its transaction.
 type call struct {
-	ctx     context.Context
-	tx      store.Tx
-	account string
-	params  param.Map
-	expand  []string
-	r       *http.Request
+	// publishable is set when the request authenticated with a
+	// publishable key (only endpoints that allow it get such calls).
+	publishable bool
+	ctx         context.Context
+	tx          store.Tx
+	account     string
+	params      param.Map
+	expand      []string
+	r           *http.Request
 }
 
 // path returns a path parameter of the route.
@@ -101,7 +105,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 		s.writeError(w, r, err)
 		return
 	}
-	c := &call{account: key.Account, params: params, expand: expand, r: r}
+	c := &call{account: key.Account, params: params, expand: expand, r: r, publishable: key.Kind == store.KeyPublishable}
 
 	if !isWrite(r.Method) {
 		var out []byte
@@ -142,9 +146,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 		}
 	}
 	var out []byte
+	var committed *errs.Error
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		c.ctx, c.tx = ctx, tx
+		committed = nil
 		res, err := fn(c)
+		if e, ok := errs.As(err); ok && e.Committed {
+			// A declined payment: keep its state and events, answer the
+			// error, and remember it for the key like a success.
+			committed = e
+			if idemKey != "" {
+				return tx.FinishIdempotencyKey(ctx, key.Account, idemKey, e.Status, errorBody(e))
+			}
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -156,8 +171,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 		}
 		return nil
 	})
+	if err == nil && committed != nil {
+		err = committed
+	}
 	if err != nil {
-		if idemKey != "" {
+		if idemKey != "" && committed == nil {
 			// Nothing was committed, so a retry with the same key must be
 			// free to run again.
 			s.releaseIdempotencyKey(ctx, key.Account, idemKey)
@@ -166,6 +184,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// errorBody renders Stripe's error envelope.
+func errorBody(e *errs.Error) []byte {
+	body := map[string]any{"type": e.Type, "message": e.Message}
+	if e.Code != "" {
+		body["code"] = e.Code
+		body["doc_url"] = "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(e.Code, "_", "-")
+	}
+	if e.Param != "" {
+		body["param"] = e.Param
+	}
+	if e.DeclineCode != "" {
+		body["decline_code"] = e.DeclineCode
+	}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	out, _ := json.Marshal(map[string]any{"error": body})
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
@@ -186,21 +224,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "request_id", w.Header().Get("Request-Id"), "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errs.Internal()
 	}
-	body := map[string]any{"type": e.Type, "message": e.Message}
-	if e.Code != "" {
-		body["code"] = e.Code
-		body["doc_url"] = "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(e.Code, "_", "-")
-	}
-	if e.Param != "" {
-		body["param"] = e.Param
-	}
-	if e.DeclineCode != "" {
-		body["decline_code"] = e.DeclineCode
-	}
-	for k, v := range e.Extra {
-		body[k] = v
-	}
-	out, _ := json.Marshal(map[string]any{"error": body})
+	out := errorBody(e)
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Stripe"`)
 	}
@@ -210,9 +234,51 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // requestHash identifies a request's inputs for idempotency: the same key
 // may only be replayed for the same method, path and parameters.
 func requestHash(method, path string, tree map[string]any) string {
-	canon, _ := json.Marshal(tree) // map keys marshal sorted: canonical
+	canon, _ := json.Marshal(redactSecrets(tree)) // map keys marshal sorted: canonical
 	h := sha256.New()
 	h.Write([]byte(method + " " + path + "\n"))
 	h.Write(canon)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// secretParams are values that must never be stored, even hashed: an
+// unsalted hash of a card number is as good as the number. They enter the
+// idempotency hash only as their length and last four characters.
+var secretParams = map[string]bool{"number": true, "cvc": true, "iban": true, "account_number": true}
+
+// redactSecrets returns a copy of tree with secret parameters replaced.
+func redactSecrets(tree map[string]any) map[string]any {
+	out := make(map[string]any, len(tree))
+	for k, v := range tree {
+		switch v := v.(type) {
+		case map[string]any:
+			out[k] = redactSecrets(v)
+		case []any:
+			arr := make([]any, len(v))
+			for i, el := range v {
+				if m, ok := el.(map[string]any); ok {
+					arr[i] = redactSecrets(m)
+				} else {
+					arr[i] = el
+				}
+			}
+			out[k] = arr
+		case string:
+			if secretParams[k] {
+				last := v
+				if len(last) > 4 {
+					last = last[len(last)-4:]
+				}
+				if k == "cvc" {
+					last = ""
+				}
+				out[k] = "redacted:" + strconv.Itoa(len(v)) + ":" + last
+			} else {
+				out[k] = v
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -28,6 +28,11 @@ type Error struct {
 	// Extra carries additional envelope fields (payment_intent, …) already
 	// rendered as JSON-marshalable values.
 	Extra map[string]any
+	// Committed marks an error that is the outcome of an operation whose
+	// changes must be kept, such as a declined payment: the transaction
+	// commits (with its events) and the error is the response, replayed
+	// for its Idempotency-Key like any other.
+	Committed bool
 }
 
 func (e *Error) Error() string {
@@ -98,6 +103,12 @@ func Conflict(message string) *Error {
 // State reports an operation that the object's current status forbids.
 func State(code, format string, args ...any) *Error {
 	return &Error{Status: 400, Type: TypeInvalidRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Card is the 402 card_error of a declined payment; its changes commit.
+func Card(code, declineCode, param, message string, extra map[string]any) *Error {
+	return &Error{Status: 402, Type: TypeCard, Code: code, DeclineCode: declineCode, Param: param,
+		Message: message, Extra: extra, Committed: true}
 }
 
 // Internal is a 500 whose message never carries internal detail.

@@ -24,6 +24,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Ready, when set, receives the bound address once the listener is up.
 	Ready func(addr string, keys []account.Pair)
+	// DebitSettleDelay is how long delayed bank debits stay processing.
+	DebitSettleDelay time.Duration
 }
 
 // idempotencyTTL is how long Idempotency-Keys are kept; Stripe keeps them
@@ -44,7 +46,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Ready != nil {
 		cfg.Ready(ln.Addr().String(), keys)
 	}
-	handler := api.New(api.Config{Store: cfg.Store, Logger: log})
+	handler := api.New(api.Config{Store: cfg.Store, Logger: log, DebitSettleDelay: cfg.DebitSettleDelay})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -54,6 +56,7 @@ func Run(ctx context.Context, cfg Config) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go sweep(bg, log, cfg.Store)
+	go settle(bg, log, handler)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -92,6 +95,32 @@ func sweep(ctx context.Context, log *slog.Logger, st store.Store) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// settle runs the delayed-debit settlement often enough that a debit
+// settles close to its due time.
+func settle(ctx context.Context, log *slog.Logger, h *api.Server) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			n, err := h.SettleDue(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("settle delayed debits", "err", err)
+				}
+				break
+			}
+			if n < 100 {
+				break
+			}
 		}
 	}
 }

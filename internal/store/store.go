@@ -41,6 +41,12 @@ type Tx interface {
 	// Put replaces the data and columns of an existing row.
 	Put(ctx context.Context, table string, r Record) error
 	List(ctx context.Context, table string, q ListQuery) (Page, error)
+	// AccountOf names the account owning id, for requests that reach an
+	// object without an API key (hosted pages holding a secret token).
+	AccountOf(ctx context.Context, table, id string) (string, error)
+	// Due returns up to limit rows whose col (a unix-ms deadline) is at or
+	// before deadline, oldest first, across accounts: work for sweepers.
+	Due(ctx context.Context, table, col string, deadline int64, limit int) ([]Ref, error)
 
 	// Accounts and keys.
 	// Key looks up an API key.
@@ -115,6 +121,12 @@ type Page struct {
 // ErrCursorNotFound is returned by List when After or Before names no row of
 // the account.
 var ErrCursorNotFound = errors.New("store: cursor not found")
+
+// Ref names a row of some account.
+type Ref struct {
+	ID      string
+	Account string
+}
 
 // Account is a tenant: everything it owns is invisible to other accounts.
 type Account struct {

@@ -291,6 +291,36 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 	return page, nil
 }
 
+func (t *tx) AccountOf(ctx context.Context, table, id string) (string, error) {
+	var account string
+	err := t.tx.QueryRowContext(ctx, "SELECT account_id FROM "+table+" WHERE id = $1", id).Scan(&account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("account of %s: %w", table, err)
+	}
+	return account, nil
+}
+
+func (t *tx) Due(ctx context.Context, table, col string, deadline int64, limit int) ([]store.Ref, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT id, account_id FROM "+table+" WHERE "+col+" IS NOT NULL AND "+col+
+		" <= $1 ORDER BY "+col+" LIMIT "+strconv.Itoa(limit), deadline)
+	if err != nil {
+		return nil, fmt.Errorf("due %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []store.Ref
+	for rows.Next() {
+		var r store.Ref
+		if err := rows.Scan(&r.ID, &r.Account); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 type scanner interface{ Scan(...any) error }
 
 func scanRecord(s scanner) (store.Record, error) {

@@ -85,8 +85,11 @@ type Server struct {
 	URL      string
 	Store    store.Store
 	Accounts []account.Pair
-	t        testing.TB
-	srv      *httptest.Server
+	// API is the handler, for what a running payd does in the background
+	// (settling delayed debits): tests call it when they need it.
+	API *api.Server
+	t   testing.TB
+	srv *httptest.Server
 }
 
 // Keys declared by every test server: two accounts, so isolation can be
@@ -106,10 +109,11 @@ func Start(t testing.TB, st store.Store) *Server {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	h := api.New(api.Config{Store: st, Logger: log})
+	// Delayed debits settle as soon as a test asks (SettleDue).
+	h := api.New(api.Config{Store: st, Logger: log, DebitSettleDelay: time.Nanosecond})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Server{URL: srv.URL, Store: st, Accounts: accts, t: t, srv: srv}
+	return &Server{URL: srv.URL, Store: st, Accounts: accts, API: h, t: t, srv: srv}
 }
 
 // New opens a fresh store on e and starts a server on it.

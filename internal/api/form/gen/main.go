@@ -184,6 +184,9 @@ func generate(raw []byte) ([]byte, error) {
 	if err := applyEmptyable(ops); err != nil {
 		return nil, err
 	}
+	if err := addBrowserConfirmationTokens(ops); err != nil {
+		return nil, err
+	}
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -418,6 +421,60 @@ func applyEmptyable(ops map[string]*schema) error {
 		}
 	}
 	return nil
+}
+
+// addBrowserConfirmationTokens defines POST /v1/confirmation_tokens, the
+// call behind Stripe.js's stripe.createConfirmationToken(), which Stripe's
+// public spec leaves out. It is assembled from the spec's own pieces so it
+// validates exactly like them: the test helper's parameters, plus the card
+// hash of POST /v1/payment_methods (a browser sends card details with a
+// publishable key; the test helper cannot) and the client-key form of an
+// intent confirm's mandate_data (online acceptance only: a browser cannot
+// vouch for an offline mandate).
+func addBrowserConfirmationTokens(ops map[string]*schema) error {
+	const key = "POST /v1/confirmation_tokens"
+	helper := ops["POST /v1/test_helpers/confirmation_tokens"]
+	methods := ops["POST /v1/payment_methods"]
+	confirm := ops["POST /v1/payment_intents/{intent}/confirm"]
+	if helper == nil || methods == nil || confirm == nil {
+		return fmt.Errorf("gen: %s: an operation it is built from is not included", key)
+	}
+	ct := cloneSchema(helper)
+	pmd := ct.Properties["payment_method_data"]
+	card := methods.Properties["card"]
+	if pmd == nil || card == nil {
+		return fmt.Errorf("gen: %s: payment_method_data or card is missing from the spec", key)
+	}
+	pmd.Properties["card"] = cloneSchema(card)
+	var online *schema
+	if md := confirm.Properties["mandate_data"]; md != nil {
+		for _, b := range md.AnyOf {
+			ca := b.Properties["customer_acceptance"]
+			if ca != nil && ca.Properties["type"] != nil && len(ca.Properties["type"].Enum) == 1 && ca.Properties["type"].Enum[0] == "online" {
+				online = b
+			}
+		}
+	}
+	if online == nil {
+		return fmt.Errorf("gen: %s: the client-key form of mandate_data is missing from the spec", key)
+	}
+	ct.Properties["mandate_data"] = cloneSchema(online)
+	ops[key] = ct
+	return nil
+}
+
+// cloneSchema deep-copies s so that an assembled operation never shares
+// (and so never changes) the schemas of the operations it borrows from.
+func cloneSchema(s *schema) *schema {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err) // a schema built by convert always marshals
+	}
+	var out schema
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return &out
 }
 
 func dedupe(list []string) []string {

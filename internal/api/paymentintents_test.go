@@ -1,0 +1,499 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/payd/payd/internal/testutil/paydtest"
+)
+
+var clientSecretRE = regexp.MustCompile(`^pi_[^_]+_secret_[^_]+$`)
+
+func createPI(t *testing.T, sc *stripe.Client, p *stripe.PaymentIntentCreateParams) (*stripe.PaymentIntent, error) {
+	t.Helper()
+	if p.Amount == nil {
+		p.Amount = stripe.Int64(2000)
+	}
+	if p.Currency == nil {
+		p.Currency = stripe.String("usd")
+	}
+	return sc.V1PaymentIntents.Create(ctx, p)
+}
+
+// eventTypes lists the account's event types, oldest first.
+func eventTypes(t *testing.T, sc *stripe.Client) []string {
+	t.Helper()
+	var out []string
+	for ev, err := range sc.V1Events.List(ctx, &stripe.EventListParams{}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append([]string{string(ev.Type)}, out...)
+	}
+	return out
+}
+
+func TestPaymentIntents_CreateConfirmSucceeds(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{
+			PaymentMethodTypes: []*string{stripe.String("card")},
+			Description:        stripe.String("order 42"),
+			Metadata:           map[string]string{"order": "42"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusRequiresPaymentMethod || !clientSecretRE.MatchString(pi.ClientSecret) ||
+			pi.Amount != 2000 || pi.Currency != "usd" || pi.AmountReceived != 0 || pi.LatestCharge != nil {
+			t.Fatalf("created: %+v", pi)
+		}
+		pi, err = sc.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusSucceeded || pi.AmountReceived != 2000 || pi.LatestCharge == nil ||
+			pi.PaymentMethod == nil || !strings.HasPrefix(pi.PaymentMethod.ID, "pm_") || pi.PaymentMethod.ID == "pm_card_visa" {
+			t.Fatalf("confirmed: %+v", pi)
+		}
+		ch, err := sc.V1Charges.Retrieve(ctx, pi.LatestCharge.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Status != "succeeded" || !ch.Captured || !ch.Paid || ch.AmountCaptured != 2000 || ch.PaymentIntent.ID != pi.ID ||
+			ch.PaymentMethodDetails == nil || ch.PaymentMethodDetails.Card == nil || ch.PaymentMethodDetails.Card.Last4 != "4242" ||
+			ch.Outcome == nil || ch.Outcome.Type != "authorized" {
+			t.Fatalf("charge: %+v", ch)
+		}
+		// latest_charge expands.
+		rp := &stripe.PaymentIntentRetrieveParams{}
+		rp.AddExpand("latest_charge")
+		got, err := sc.V1PaymentIntents.Retrieve(ctx, pi.ID, rp)
+		if err != nil || got.LatestCharge == nil || got.LatestCharge.Amount != 2000 {
+			t.Fatalf("expand latest_charge: %+v %v", got, err)
+		}
+		want := "payment_intent.created,charge.succeeded,payment_intent.succeeded"
+		if got := strings.Join(eventTypes(t, sc), ","); got != want {
+			t.Fatalf("events %s, want %s", got, want)
+		}
+		// Confirming again is a state error naming the status.
+		_, err = sc.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")})
+		se := stripeErr(t, err, 400, "invalid_request_error", "payment_intent_unexpected_state", "")
+		if !strings.Contains(se.Msg, "status of succeeded") {
+			t.Fatalf("message: %s", se.Msg)
+		}
+		// Money fields never change after success.
+		_, err = sc.V1PaymentIntents.Update(ctx, pi.ID, &stripe.PaymentIntentUpdateParams{Amount: stripe.Int64(5)})
+		stripeErr(t, err, 400, "invalid_request_error", "payment_intent_unexpected_state", "")
+		if _, err := sc.V1PaymentIntents.Update(ctx, pi.ID, &stripe.PaymentIntentUpdateParams{Metadata: map[string]string{"x": "y"}}); err != nil {
+			t.Fatalf("metadata after success: %v", err)
+		}
+	})
+}
+
+func TestPaymentIntents_Declines(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cases := []struct{ pm, code, decline string }{
+			{"pm_card_chargeDeclined", "card_declined", "generic_decline"},
+			{"pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"},
+			{"pm_card_visa_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"},
+			{"pm_card_chargeDeclinedLostCard", "card_declined", "lost_card"},
+			{"pm_card_chargeDeclinedStolenCard", "card_declined", "stolen_card"},
+			{"pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"},
+			{"pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc"},
+			{"pm_card_chargeDeclinedProcessingError", "processing_error", "processing_error"},
+		}
+		for _, tc := range cases {
+			_, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{
+				PaymentMethod: stripe.String(tc.pm), Confirm: stripe.Bool(true),
+				PaymentMethodTypes: []*string{stripe.String("card")}})
+			se := stripeErr(t, err, 402, "card_error", tc.code, "")
+			if string(se.DeclineCode) != tc.decline || se.PaymentIntent == nil || se.PaymentMethod == nil || se.ChargeID == "" {
+				t.Fatalf("%s: %+v", tc.pm, se)
+			}
+			pi := se.PaymentIntent
+			if pi.Status != stripe.PaymentIntentStatusRequiresPaymentMethod || pi.LastPaymentError == nil ||
+				string(pi.LastPaymentError.DeclineCode) != tc.decline || pi.LastPaymentError.PaymentMethod == nil {
+				t.Fatalf("%s: intent %+v", tc.pm, pi)
+			}
+			ch, err := sc.V1Charges.Retrieve(ctx, se.ChargeID, nil)
+			if err != nil || ch.Status != "failed" || ch.FailureCode != tc.code || ch.Paid {
+				t.Fatalf("%s: charge %+v %v", tc.pm, ch, err)
+			}
+			// The declined intent can be retried with another card.
+			ok, err := sc.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_mastercard")})
+			if err != nil || ok.Status != stripe.PaymentIntentStatusSucceeded || ok.LastPaymentError != nil {
+				t.Fatalf("%s: retry %+v %v", tc.pm, ok, err)
+			}
+		}
+	})
+}
+
+func TestPaymentIntents_ThreeDSecure(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+		// With a return_url: redirect_to_url, the page, Authorize.
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{
+			PaymentMethod: stripe.String("pm_card_threeDSecure2Required"), Confirm: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("card")}, ReturnURL: stripe.String("https://shop.example/done?order=7")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusRequiresAction || pi.NextAction == nil || pi.NextAction.RedirectToURL == nil ||
+			pi.NextAction.RedirectToURL.ReturnURL != "https://shop.example/done?order=7" {
+			t.Fatalf("requires_action: %+v", pi)
+		}
+		page := pi.NextAction.RedirectToURL.URL
+		resp, err := http.Get(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("page: %d", resp.StatusCode)
+		}
+		u, _ := url.Parse(page)
+		form := url.Values{"token": {u.Query().Get("token")}, "action": {"authorize"}}
+		resp, err = noRedirect.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		q := loc.Query()
+		if resp.StatusCode != http.StatusSeeOther || loc.Host != "shop.example" || q.Get("order") != "7" ||
+			q.Get("payment_intent") != pi.ID || q.Get("payment_intent_client_secret") != pi.ClientSecret || q.Get("redirect_status") != "succeeded" {
+			t.Fatalf("redirect: %d %s", resp.StatusCode, loc)
+		}
+		got, _ := sc.V1PaymentIntents.Retrieve(ctx, pi.ID, nil)
+		if got.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("after authorize: %s", got.Status)
+		}
+		// The used link acts no more.
+		resp, err = noRedirect.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusGone {
+			t.Fatalf("reused link: %d", resp.StatusCode)
+		}
+
+		// Without a return_url: use_stripe_sdk, completed (failed) by JSON.
+		pi, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{
+			PaymentMethod: stripe.String("pm_card_threeDSecureRequired"), Confirm: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusRequiresAction || pi.NextAction == nil || pi.NextAction.Type != "use_stripe_sdk" {
+			t.Fatalf("use_stripe_sdk: %+v", pi.NextAction)
+		}
+		raw := srv.Do("GET", "/v1/payment_intents/"+pi.ID, srv.Accounts[0].Secret, "")
+		var shape struct {
+			NextAction struct {
+				UseStripeSDK struct {
+					StripeJS string `json:"stripe_js"`
+				} `json:"use_stripe_sdk"`
+			} `json:"next_action"`
+		}
+		json.Unmarshal([]byte(raw.Body), &shape)
+		u, _ = url.Parse(shape.NextAction.UseStripeSDK.StripeJS)
+		resp, err = http.PostForm(u.Scheme+"://"+u.Host+u.Path, url.Values{"token": {u.Query().Get("token")}, "action": {"fail"}, "format": {"json"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got, _ = sc.V1PaymentIntents.Retrieve(ctx, pi.ID, nil)
+		if resp.StatusCode != 200 || got.Status != stripe.PaymentIntentStatusRequiresPaymentMethod || got.LastPaymentError == nil ||
+			got.LastPaymentError.Code != "payment_intent_authentication_failure" {
+			t.Fatalf("after fail: %d %+v", resp.StatusCode, got)
+		}
+
+		// Off-session, a card that needs authentication is declined.
+		c, _ := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Customer: stripe.String(c.ID),
+			PaymentMethod: stripe.String("pm_card_authenticationRequired"), Confirm: stripe.Bool(true), OffSession: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		se := stripeErr(t, err, 402, "card_error", "authentication_required", "")
+		if se.DeclineCode != "authentication_required" {
+			t.Fatalf("off-session 3DS: %+v", se)
+		}
+	})
+}
+
+func TestPaymentIntents_ManualCaptureAndCancel(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(5000),
+			PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true), CaptureMethod: stripe.String("manual"),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusRequiresCapture || pi.AmountCapturable != 5000 || pi.AmountReceived != 0 {
+			t.Fatalf("authorized: %+v", pi)
+		}
+		_, err = sc.V1PaymentIntents.Capture(ctx, pi.ID, &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(6000)})
+		stripeErr(t, err, 400, "invalid_request_error", "amount_too_large", "amount_to_capture")
+		pi, err = sc.V1PaymentIntents.Capture(ctx, pi.ID, &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(3000)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusSucceeded || pi.AmountReceived != 3000 || pi.AmountCapturable != 0 {
+			t.Fatalf("captured: %+v", pi)
+		}
+		ch, _ := sc.V1Charges.Retrieve(ctx, pi.LatestCharge.ID, nil)
+		if !ch.Captured || ch.AmountCaptured != 3000 || ch.AmountRefunded != 2000 {
+			t.Fatalf("charge after partial capture: %+v", ch)
+		}
+		_, err = sc.V1PaymentIntents.Capture(ctx, pi.ID, nil)
+		stripeErr(t, err, 400, "invalid_request_error", "payment_intent_unexpected_state", "")
+
+		// Cancel an authorization: released, then no more changes.
+		pi, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true),
+			CaptureMethod: stripe.String("manual"), PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pi, err = sc.V1PaymentIntents.Cancel(ctx, pi.ID, &stripe.PaymentIntentCancelParams{CancellationReason: stripe.String("requested_by_customer")})
+		if err != nil || pi.Status != stripe.PaymentIntentStatusCanceled || pi.CanceledAt == 0 || pi.CancellationReason != "requested_by_customer" {
+			t.Fatalf("canceled: %+v %v", pi, err)
+		}
+		_, err = sc.V1PaymentIntents.Cancel(ctx, pi.ID, nil)
+		stripeErr(t, err, 400, "invalid_request_error", "payment_intent_unexpected_state", "")
+	})
+}
+
+func TestPaymentIntents_ValidationAndClientSecret(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		acct := srv.Accounts[0]
+		_, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(10)})
+		stripeErr(t, err, 400, "invalid_request_error", "amount_too_small", "amount")
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("cad"),
+			PaymentMethodTypes: []*string{stripe.String("amazon_pay")}})
+		stripeErr(t, err, 400, "invalid_request_error", "payment_intent_invalid_parameter", "currency")
+		jp, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(500), Currency: stripe.String("jpy"),
+			PaymentMethodTypes: []*string{stripe.String("card"), stripe.String("amazon_pay")}})
+		if err != nil || jp.Amount != 500 {
+			t.Fatalf("jpy: %+v %v", jp, err)
+		}
+		// Automatic payment methods by default, filtered by currency.
+		auto, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("cad")})
+		if err != nil || auto.AutomaticPaymentMethods == nil || !auto.AutomaticPaymentMethods.Enabled ||
+			strings.Join(auto.PaymentMethodTypes, ",") != "card" {
+			t.Fatalf("automatic: %+v %v", auto, err)
+		}
+
+		// A publishable key with the client secret may retrieve and confirm.
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")},
+			Metadata: map[string]string{"internal": "x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk := srv.ClientKey(acct.Publishable)
+		got, err := pk.V1PaymentIntents.Retrieve(ctx, pi.ID, &stripe.PaymentIntentRetrieveParams{ClientSecret: stripe.String(pi.ClientSecret)})
+		if err != nil || got.ID != pi.ID || len(got.Metadata) != 0 {
+			t.Fatalf("pk retrieve: %+v %v", got, err)
+		}
+		_, err = pk.V1PaymentIntents.Retrieve(ctx, pi.ID, &stripe.PaymentIntentRetrieveParams{ClientSecret: stripe.String(pi.ID + "_secret_wrong")})
+		stripeErr(t, err, 400, "invalid_request_error", "", "client_secret")
+		_, err = pk.V1PaymentIntents.Retrieve(ctx, pi.ID, nil)
+		stripeErr(t, err, 400, "invalid_request_error", "parameter_missing", "client_secret")
+		cp := &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")}
+		cp.AddExtra("client_secret", pi.ClientSecret)
+		done, err := pk.V1PaymentIntents.Confirm(ctx, pi.ID, cp)
+		if err != nil || done.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("pk confirm: %+v %v", done, err)
+		}
+		// … and nothing else.
+		_, err = pk.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(100), Currency: stripe.String("usd")})
+		stripeErr(t, err, 403, "invalid_request_error", "secret_key_required", "")
+		_, err = pk.V1PaymentIntents.Capture(ctx, pi.ID, nil)
+		stripeErr(t, err, 403, "invalid_request_error", "secret_key_required", "")
+		// Another account's intent is not found, with its secret or not.
+		_, err = srv.Client(1).V1PaymentIntents.Retrieve(ctx, pi.ID, nil)
+		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "intent")
+	})
+}
+
+// TestPaymentIntents_ConcurrentConfirms races confirms of one intent:
+// exactly one charge and one success; the others get the state error.
+func TestPaymentIntents_ConcurrentConfirms(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, stateErrs := 0, 0
+		for i := 0; i < 12; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := sc.V1PaymentIntents.Confirm(ctx, pi.ID, nil)
+				mu.Lock()
+				defer mu.Unlock()
+				var se *stripe.Error
+				switch {
+				case err == nil:
+					ok++
+				case asStripe(err, &se) && se.Code == "payment_intent_unexpected_state":
+					stateErrs++
+				default:
+					t.Errorf("confirm: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		charges := 0
+		for _, err := range sc.V1Charges.List(ctx, &stripe.ChargeListParams{PaymentIntent: stripe.String(pi.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			charges++
+		}
+		if ok != 1 || stateErrs != 11 || charges != 1 {
+			t.Fatalf("%d successes, %d state errors, %d charges", ok, stateErrs, charges)
+		}
+	})
+}
+
+func TestPaymentIntents_DelayedDebitAndAmazonPay(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		debit := func(iban string) *stripe.PaymentIntent {
+			pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("eur"), Confirm: stripe.Bool(true),
+				PaymentMethodTypes: []*string{stripe.String("sepa_debit")},
+				PaymentMethodData: &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("sepa_debit"),
+					SEPADebit: &stripe.PaymentMethodSEPADebitParams{IBAN: stripe.String(iban)},
+					BillingDetails: &stripe.PaymentIntentCreatePaymentMethodDataBillingDetailsParams{
+						Name: stripe.String("Jenny Rosen"), Email: stripe.String("jenny@example.com")}},
+				MandateData: &stripe.PaymentIntentCreateMandateDataParams{CustomerAcceptance: &stripe.PaymentIntentCreateMandateDataCustomerAcceptanceParams{
+					Type: stripe.String("offline")}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pi.Status != stripe.PaymentIntentStatusProcessing {
+				t.Fatalf("debit %s: %s", iban, pi.Status)
+			}
+			return pi
+		}
+		good, bad := debit("DE89370400440532013000"), debit("DE62370400440532013001")
+		if _, err := srv.API.SettleDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := sc.V1PaymentIntents.Retrieve(ctx, good.ID, nil)
+		b, _ := sc.V1PaymentIntents.Retrieve(ctx, bad.ID, nil)
+		if g.Status != stripe.PaymentIntentStatusSucceeded || g.AmountReceived != 2000 {
+			t.Fatalf("good debit: %+v", g)
+		}
+		if b.Status != stripe.PaymentIntentStatusRequiresPaymentMethod || b.LastPaymentError == nil {
+			t.Fatalf("bad debit: %+v", b)
+		}
+
+		// Amazon Pay stops at requires_action with a redirect.
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("eur"), Confirm: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("amazon_pay")}, ReturnURL: stripe.String("https://shop.example/return"),
+			PaymentMethodData: &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("amazon_pay")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pi.Status != stripe.PaymentIntentStatusRequiresAction || pi.NextAction.RedirectToURL == nil {
+			t.Fatalf("amazon pay: %+v", pi)
+		}
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("eur"), Confirm: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("amazon_pay")},
+			PaymentMethodData:  &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("amazon_pay")}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "return_url")
+	})
+}
+
+func asStripe(err error, se **stripe.Error) bool {
+	e, ok := err.(*stripe.Error)
+	if ok {
+		*se = e
+	}
+	return ok
+}
+
+// TestPaymentIntents_ConfirmationToken is seed 003's server half: create
+// and confirm in one call with a token the browser made.
+func TestPaymentIntents_ConfirmationToken(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		token := func(pm, returnURL string) string {
+			p := &stripe.TestHelpersConfirmationTokenCreateParams{PaymentMethod: stripe.String(pm)}
+			if returnURL != "" {
+				p.ReturnURL = stripe.String(returnURL)
+			}
+			ct, err := sc.V1TestHelpersConfirmationTokens.Create(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ct.ID
+		}
+		tok := token("pm_card_visa", "")
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String(tok), PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded || pi.PaymentMethod == nil {
+			t.Fatalf("token confirm: %+v %v", pi, err)
+		}
+		ct, err := sc.V1ConfirmationTokens.Retrieve(ctx, tok, nil)
+		if err != nil || ct.PaymentIntent != pi.ID {
+			t.Fatalf("token after use: %+v %v", ct, err)
+		}
+		// A token is single-use.
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String(tok), PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err == nil {
+			t.Fatal("a used ConfirmationToken was accepted again")
+		}
+		// 3-D Secure: the token's return_url drives the redirect.
+		pi, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken:  stripe.String(token("pm_card_threeDSecure2Required", "https://shop.example/back")),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil || pi.Status != stripe.PaymentIntentStatusRequiresAction || pi.NextAction.RedirectToURL == nil ||
+			pi.NextAction.RedirectToURL.ReturnURL != "https://shop.example/back" {
+			t.Fatalf("token 3DS: %+v %v", pi, err)
+		}
+		// A decline through a token, on an existing intent's confirm.
+		pi, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{
+			ConfirmationToken: stripe.String(token("pm_card_chargeDeclinedInsufficientFunds", ""))})
+		se := stripeErr(t, err, 402, "card_error", "card_declined", "")
+		if se.DeclineCode != "insufficient_funds" {
+			t.Fatalf("token decline: %+v", se)
+		}
+		// Unknown tokens are 404s naming the parameter.
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String("ctoken_doesnotexist"), PaymentMethodTypes: []*string{stripe.String("card")}})
+		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "confirmation_token")
+	})
+}

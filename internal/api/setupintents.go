@@ -1,0 +1,228 @@
+package api
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/mandate"
+	"github.com/payd/payd/internal/param"
+	"github.com/payd/payd/internal/setupintent"
+	"github.com/payd/payd/internal/store"
+)
+
+// setupIntentRoutes registers SetupIntents and Mandates. Retrieve and
+// confirm also take a publishable key with the intent's client_secret, as
+// for PaymentIntents: that is how Stripe.js and the mobile SDKs save a
+// method. A SEPA mandate's page is served here too, since only mandates
+// link to it.
+func (s *Server) setupIntentRoutes() {
+	s.handle("POST /v1/setup_intents", secretOnly, s.createSetupIntent)
+	s.handle("GET /v1/setup_intents", secretOnly, s.listSetupIntents)
+	s.handle("GET /v1/setup_intents/{intent}", publishableToo, s.retrieveSetupIntent)
+	s.handle("POST /v1/setup_intents/{intent}", secretOnly, s.updateSetupIntent)
+	s.handle("POST /v1/setup_intents/{intent}/confirm", publishableToo, s.confirmSetupIntent)
+	s.handle("POST /v1/setup_intents/{intent}/cancel", secretOnly, s.cancelSetupIntent)
+	s.handle("POST /v1/setup_intents/{intent}/verify_microdeposits", secretOnly, s.verifyMicrodeposits)
+
+	s.handle("GET /v1/mandates/{mandate}", secretOnly, s.retrieveMandate)
+	s.mux.HandleFunc("GET "+mandate.PagePath+"{mandate}", s.mandatePage)
+
+	s.expanders[setupintent.Prefix+"_"] = setupintent.Get
+	s.expanders[mandate.Prefix+"_"] = mandate.Get
+}
+
+// setupIntents builds the SetupIntent service from the server's own
+// dependencies. It holds no state, so building one per use costs nothing
+// and the Server needs no field for it.
+func (s *Server) setupIntents() *setupintent.Service {
+	return &setupintent.Service{Now: s.now, Processor: s.intents.Processor, Methods: s.paymentMethods,
+		Customers: s.customers, AuthorizeURL: authorizeURL}
+}
+
+// withMandateBase lets mandates created during the request link back to
+// this payd.
+func withMandateBase(ctx context.Context) context.Context {
+	base, _ := ctx.Value(baseURLKey{}).(string)
+	return mandate.WithBaseURL(ctx, base)
+}
+
+func (s *Server) createSetupIntent(c *call) (result, error) {
+	data, err := s.setupIntents().Create(withMandateBase(c.ctx), c.tx, c.account, c.params)
+	return result{body: data}, err
+}
+
+func (s *Server) retrieveSetupIntent(c *call) (result, error) {
+	data, err := setupintent.Get(c.ctx, c.tx, c.account, c.path("intent"))
+	if err != nil {
+		return result{}, err
+	}
+	if err := checkSetupIntentSecret(c, data); err != nil {
+		return result{}, err
+	}
+	if c.publishable {
+		data = publicView(data)
+	}
+	return result{body: data}, nil
+}
+
+func (s *Server) updateSetupIntent(c *call) (result, error) {
+	data, err := s.setupIntents().Update(c.ctx, c.tx, c.account, c.path("intent"), c.params)
+	return result{body: data}, err
+}
+
+func (s *Server) confirmSetupIntent(c *call) (result, error) {
+	if c.publishable || c.params.Has("client_secret") {
+		current, err := setupintent.Get(c.ctx, c.tx, c.account, c.path("intent"))
+		if err != nil {
+			return result{}, err
+		}
+		if err := checkSetupIntentSecret(c, current); err != nil {
+			return result{}, err
+		}
+	}
+	p := c.params
+	delete(p, "client_secret")
+	if c.publishable {
+		inferAcceptance(p, c.r)
+	}
+	data, err := s.setupIntents().Confirm(withMandateBase(c.ctx), c.tx, c.account, c.path("intent"), p)
+	if err == nil && c.publishable {
+		data = publicView(data)
+	}
+	return result{body: data}, err
+}
+
+func (s *Server) cancelSetupIntent(c *call) (result, error) {
+	data, err := s.setupIntents().Cancel(c.ctx, c.tx, c.account, c.path("intent"), c.params)
+	return result{body: data}, err
+}
+
+// verifyMicrodeposits is refused rather than left unrouted: payd verifies
+// bank accounts instantly, so no intent ever waits for microdeposits.
+func (s *Server) verifyMicrodeposits(c *call) (result, error) {
+	if _, err := setupintent.Get(c.ctx, c.tx, c.account, c.path("intent")); err != nil {
+		return result{}, err
+	}
+	return result{}, errs.Invalid("", "", "Microdeposit verification is not supported by payd: its bank accounts are verified instantly and never wait for microdeposits.")
+}
+
+func (s *Server) listSetupIntents(c *call) (result, error) {
+	for _, name := range []string{"attach_to_self", "customer_account"} {
+		if c.params.Has(name) {
+			return result{}, errs.Invalid("", name, "Filtering SetupIntents by %s is not supported by payd.", name)
+		}
+	}
+	q, err := listQuery(c)
+	if err != nil {
+		return result{}, err
+	}
+	filterString(&q, c.params, "customer", "customer")
+	filterString(&q, c.params, "payment_method", "payment_method")
+	return list(c, setupintent.Table, "setupintent", "/v1/setup_intents", q)
+}
+
+func (s *Server) retrieveMandate(c *call) (result, error) {
+	data, err := mandate.Get(c.ctx, c.tx, c.account, c.path("mandate"))
+	return result{body: data}, err
+}
+
+// checkSetupIntentSecret is checkClientSecret worded for SetupIntents.
+func checkSetupIntentSecret(c *call, data []byte) error {
+	err := checkClientSecret(c, data)
+	if e, ok := errs.As(err); ok && e.Param == "client_secret" && e.Code == "" {
+		e.Message = "The client_secret provided does not match the client_secret associated with the SetupIntent."
+	}
+	return err
+}
+
+// inferAcceptance fills an online customer acceptance that a browser sent
+// without ip_address or user_agent (Stripe's client-key form allows that:
+// it infers them from the request) with what this request shows.
+func inferAcceptance(p param.Map, r *http.Request) {
+	ca := p.Map("mandate_data").Map("customer_acceptance")
+	if ca == nil || ca.Str("type") != "online" {
+		return
+	}
+	on := ca.Map("online")
+	if on == nil {
+		on = param.Map{}
+		ca["online"] = map[string]any(on)
+	}
+	if on.Str("ip_address") == "" {
+		on["ip_address"] = clientIP(r)
+	}
+	if on.Str("user_agent") == "" {
+		on["user_agent"] = r.UserAgent()
+	}
+}
+
+// clientIP is the address of the customer's browser: the first hop of
+// X-Forwarded-For when payd sits behind a proxy, else the peer.
+func clientIP(r *http.Request) string {
+	if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+		first, _, _ := strings.Cut(fwd, ",")
+		return strings.TrimSpace(first)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// mandatePage shows a SEPA mandate to its customer, who reaches it by the
+// url in the mandate's payment_method_details; the token in it stands in
+// for an API key.
+func (s *Server) mandatePage(w http.ResponseWriter, r *http.Request) {
+	var m *mandate.Mandate
+	err := s.store.View(r.Context(), func(tx store.Tx) error {
+		var err error
+		m, err = mandate.Page(r.Context(), tx, r.PathValue("mandate"), r.URL.Query().Get("token"))
+		return err
+	})
+	if err != nil {
+		if _, ok := errs.As(err); !ok {
+			s.log.Error("mandate page", "err", err)
+		}
+		renderPage(w, http.StatusNotFound, authorizeView{Title: "Mandate not found", Message: "There is no mandate at this address."})
+		return
+	}
+	title, msg := "Mandate", "Status: "+m.Status+"."
+	if d, ok := m.PaymentMethodDetails["sepa_debit"].(map[string]any); ok {
+		ref, _ := d["reference"].(string)
+		msg = "Mandate reference " + ref + ". By agreeing to this mandate you authorised the merchant and its payment provider to send instructions to your bank to debit your account, and your bank to debit your account in accordance with those instructions. You are entitled to a refund from your bank under the terms and conditions of your agreement with it; a refund must be claimed within 8 weeks starting from the date on which your account was debited. " + msg
+		title = "SEPA Direct Debit mandate"
+	}
+	if at := m.CustomerAcceptance.AcceptedAt; at != nil {
+		msg += " Accepted " + m.CustomerAcceptance.Type + " on " + time.Unix(*at, 0).UTC().Format("2 January 2006, 15:04 UTC") + "."
+	}
+	renderPage(w, http.StatusOK, authorizeView{Title: title, Message: msg})
+}
+
+// SettleDueSetupIntents finishes the delayed setups whose time has come,
+// like SettleDue for payments; any number of nodes may run it at once.
+func (s *Server) SettleDueSetupIntents(ctx context.Context) (int, error) {
+	var due []store.Ref
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		due, err = tx.Due(ctx, setupintent.Table, "settle_at", s.now().UnixMilli(), 100)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	svc := s.setupIntents()
+	for _, ref := range due {
+		err := s.store.Update(ctx, func(tx store.Tx) error {
+			return svc.Settle(ctx, tx, ref.Account, ref.ID)
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
+}

@@ -1,0 +1,249 @@
+// Package paymentintent implements Stripe's PaymentIntent: its shape, its
+// status machine and the operations that move it (create, update, confirm,
+// capture, cancel, settle). Each operation is one pipeline inside the
+// caller's transaction: validate → load and lock → decide → ask the
+// processor → persist the intent, its charge and their events.
+package paymentintent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/event"
+	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/store"
+)
+
+// Table is where intents live.
+const Table = "payment_intents"
+
+// Prefix starts every PaymentIntent id.
+const Prefix = "pi"
+
+// Status is a PaymentIntent status.
+type Status string
+
+// The statuses of Stripe's PaymentIntent machine.
+const (
+	RequiresPaymentMethod Status = "requires_payment_method"
+	RequiresConfirmation  Status = "requires_confirmation"
+	RequiresAction        Status = "requires_action"
+	Processing            Status = "processing"
+	RequiresCapture       Status = "requires_capture"
+	Canceled              Status = "canceled"
+	Succeeded             Status = "succeeded"
+)
+
+// transitions is the machine: for each operation, the statuses it may
+// start from. Everything else is payment_intent_unexpected_state.
+var transitions = map[string][]Status{
+	"confirm": {RequiresPaymentMethod, RequiresConfirmation, RequiresAction},
+	"update":  {RequiresPaymentMethod, RequiresConfirmation, RequiresAction},
+	"capture": {RequiresCapture},
+	"cancel":  {RequiresPaymentMethod, RequiresConfirmation, RequiresAction, RequiresCapture},
+	// authenticate is the customer finishing (or failing) the action.
+	"authenticate": {RequiresAction},
+	"settle":       {Processing},
+}
+
+// can reports whether op may run on an intent in status s.
+func can(op string, s Status) bool { return slices.Contains(transitions[op], s) }
+
+// stateError is Stripe's wrong-state answer.
+func stateError(verb string, pi *PaymentIntent) error {
+	e := errs.State("payment_intent_unexpected_state",
+		"You cannot %s this PaymentIntent because it has a status of %s.", verb, pi.Status)
+	e.Extra = map[string]any{"payment_intent": pi}
+	return e
+}
+
+// PaymentIntent is Stripe's payment_intent object.
+type PaymentIntent struct {
+	ID                                string            `json:"id"`
+	Object                            string            `json:"object"`
+	Amount                            int64             `json:"amount"`
+	AmountCapturable                  int64             `json:"amount_capturable"`
+	AmountDetails                     map[string]any    `json:"amount_details"`
+	AmountReceived                    int64             `json:"amount_received"`
+	Application                       *string           `json:"application"`
+	ApplicationFeeAmount              *int64            `json:"application_fee_amount"`
+	AutomaticPaymentMethods           *AutomaticMethods `json:"automatic_payment_methods"`
+	CanceledAt                        *int64            `json:"canceled_at"`
+	CancellationReason                *string           `json:"cancellation_reason"`
+	CaptureMethod                     string            `json:"capture_method"`
+	ClientSecret                      string            `json:"client_secret"`
+	ConfirmationMethod                string            `json:"confirmation_method"`
+	Created                           int64             `json:"created"`
+	Currency                          string            `json:"currency"`
+	Customer                          *string           `json:"customer"`
+	Description                       *string           `json:"description"`
+	ExcludedPaymentMethodTypes        []string          `json:"excluded_payment_method_types"`
+	LastPaymentError                  map[string]any    `json:"last_payment_error"`
+	LatestCharge                      *string           `json:"latest_charge"`
+	Livemode                          bool              `json:"livemode"`
+	Metadata                          map[string]string `json:"metadata"`
+	NextAction                        map[string]any    `json:"next_action"`
+	OnBehalfOf                        *string           `json:"on_behalf_of"`
+	PaymentMethod                     *string           `json:"payment_method"`
+	PaymentMethodConfigurationDetails any               `json:"payment_method_configuration_details"`
+	PaymentMethodOptions              map[string]any    `json:"payment_method_options"`
+	PaymentMethodTypes                []string          `json:"payment_method_types"`
+	Processing                        any               `json:"processing"`
+	ReceiptEmail                      *string           `json:"receipt_email"`
+	Review                            *string           `json:"review"`
+	SetupFutureUsage                  *string           `json:"setup_future_usage"`
+	Shipping                          json.RawMessage   `json:"shipping"`
+	StatementDescriptor               *string           `json:"statement_descriptor"`
+	StatementDescriptorSuffix         *string           `json:"statement_descriptor_suffix"`
+	Status                            Status            `json:"status"`
+	TransferData                      any               `json:"transfer_data"`
+	TransferGroup                     *string           `json:"transfer_group"`
+}
+
+// AutomaticMethods is automatic_payment_methods.
+type AutomaticMethods struct {
+	AllowRedirects string `json:"allow_redirects,omitempty"`
+	Enabled        bool   `json:"enabled"`
+}
+
+// private is the intent's server-side state.
+type private struct {
+	// Action is what the customer must do while requires_action
+	// (processor.ActionThreeDS or ActionRedirect) and Token the one-time
+	// secret of the authorization page for that attempt.
+	Action string `json:"action,omitempty"`
+	Token  string `json:"token,omitempty"`
+	// ReturnURL is where the authorization page sends the customer.
+	ReturnURL string `json:"return_url,omitempty"`
+	// OffSession and ThreeDS are the current attempt's settings.
+	OffSession bool   `json:"off_session,omitempty"`
+	ThreeDS    string `json:"three_d_secure,omitempty"`
+	// Authenticated: the customer completed the action for this attempt.
+	Authenticated bool `json:"authenticated,omitempty"`
+	// Mandate is the mandate id the attempt relies on or created.
+	Mandate string `json:"mandate,omitempty"`
+	// MandateData is the customer acceptance sent with the attempt.
+	MandateData map[string]any `json:"mandate_data,omitempty"`
+	// SettleAt (unix ms) and SettleFailure: a delayed debit's result.
+	SettleAt      int64  `json:"settle_at,omitempty"`
+	SettleFailure string `json:"settle_failure,omitempty"`
+}
+
+// loaded is an intent read for change.
+type loaded struct {
+	pi     *PaymentIntent
+	priv   private
+	before []byte
+}
+
+func load(ctx context.Context, tx store.Tx, account, intentID string) (*loaded, error) {
+	rec, err := tx.GetForUpdate(ctx, Table, account, intentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.NotFound("payment_intent", intentID, "intent")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode(rec)
+}
+
+func decode(rec store.Record) (*loaded, error) {
+	l := &loaded{pi: &PaymentIntent{}, before: rec.Data}
+	if err := json.Unmarshal(rec.Data, l.pi); err != nil {
+		return nil, err
+	}
+	if len(rec.Private) > 0 {
+		if err := json.Unmarshal(rec.Private, &l.priv); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Get returns the stored JSON of an intent.
+func Get(ctx context.Context, tx store.Tx, account, intentID string) ([]byte, error) {
+	rec, err := tx.Get(ctx, Table, account, intentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.NotFound("payment_intent", intentID, "intent")
+	}
+	return rec.Data, err
+}
+
+// save writes the intent and records the given event types in order.
+func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, insert bool, types ...string) ([]byte, error) {
+	data, err := json.Marshal(l.pi)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := json.Marshal(l.priv)
+	if err != nil {
+		return nil, err
+	}
+	var cust any
+	if l.pi.Customer != nil {
+		cust = *l.pi.Customer
+	}
+	var settleAt any
+	if l.pi.Status == Processing && l.priv.SettleAt > 0 {
+		settleAt = l.priv.SettleAt
+	}
+	r := store.Record{ID: l.pi.ID, Account: account, Created: l.pi.Created, Data: data, Private: priv,
+		Cols: []store.Col{{Name: "customer", Value: cust}, {Name: "settle_at", Value: settleAt}}}
+	if insert {
+		err = tx.Insert(ctx, Table, r)
+	} else {
+		err = tx.Put(ctx, Table, r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, typ := range types {
+		var prev []byte
+		if typ == "payment_intent.updated" {
+			prev = l.before
+		}
+		if _, err := event.Record(ctx, tx, account, now, typ, data, prev); err != nil {
+			return nil, err
+		}
+	}
+	l.before = data
+	return data, nil
+}
+
+// clientSecret makes the secret Stripe.js and mobile SDKs check against
+// ^pi_[^_]+_secret_[^_]+$.
+func clientSecret(intentID string) string {
+	return intentID + "_secret_" + id.Random(25)
+}
+
+// SecretMatches reports whether secret is the intent's client secret.
+func SecretMatches(data []byte, secret string) bool {
+	var v struct {
+		ClientSecret string `json:"client_secret"`
+	}
+	if json.Unmarshal(data, &v) != nil || v.ClientSecret == "" {
+		return false
+	}
+	return v.ClientSecret == secret
+}
+
+// IntentIDFromSecret extracts the intent id from a client secret.
+func IntentIDFromSecret(secret string) string {
+	i := strings.Index(secret, "_secret_")
+	if i < 0 {
+		return ""
+	}
+	return secret[:i]
+}
+
+func nowUnix(now func() time.Time) int64 { return now().Unix() }
+
+func ptr[T any](v T) *T { return &v }
+
+func fmtAmount(amount int64) string { return fmt.Sprint(amount) }

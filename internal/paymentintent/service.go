@@ -1,0 +1,671 @@
+package paymentintent
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/payd/payd/internal/charge"
+	"github.com/payd/payd/internal/confirmationtoken"
+	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/metadata"
+	"github.com/payd/payd/internal/money"
+	"github.com/payd/payd/internal/param"
+	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/processor"
+	"github.com/payd/payd/internal/store"
+)
+
+// Service holds what PaymentIntent operations depend on.
+type Service struct {
+	Now       func() time.Time
+	Processor processor.Processor
+	Methods   *paymentmethod.Service
+	Customers *customer.Service
+	// AuthorizeURL is the page where the customer completes a redirect or
+	// 3-D Secure step for an intent; ctx carries the request's base URL.
+	AuthorizeURL func(ctx context.Context, intentID, token string) string
+}
+
+// maxAmount is Stripe's largest amount (eight digits).
+const maxAmount = 99_999_999
+
+// Methods payd's processor supports, and the currencies each accepts.
+var methodCurrencies = map[string][]string{
+	"card":            nil, // every currency
+	"amazon_pay":      {"aud", "gbp", "dkk", "eur", "hkd", "jpy", "nzd", "nok", "zar", "sek", "chf", "usd"},
+	"us_bank_account": {"usd"},
+	"sepa_debit":      {"eur"},
+}
+
+// defaultMethods are what automatic_payment_methods offers, in order.
+var defaultMethods = []string{"card", "amazon_pay", "us_bank_account", "sepa_debit"}
+
+// redirectMethods need the customer to leave for another page.
+var redirectMethods = map[string]bool{"amazon_pay": true}
+
+// unsupported create/confirm parameters: refused, never ignored.
+var unsupported = map[string]string{
+	"application_fee_amount":        "Connect application fees are not supported by payd.",
+	"on_behalf_of":                  "Connect is not supported by payd.",
+	"transfer_data":                 "Connect transfers are not supported by payd.",
+	"transfer_group":                "Connect transfers are not supported by payd.",
+	"hooks":                         "Hooks are not supported by payd.",
+	"payment_details":               "payment_details is not supported by payd.",
+	"radar_options":                 "Radar is not supported by payd.",
+	"amount_details":                "amount_details is not supported by payd.",
+	"customer_account":              "customer_account is not supported by payd; use customer.",
+	"payment_method_configuration":  "PaymentMethodConfigurations are not supported by this version of payd.",
+	"allowed_payment_method_types":  "allowed_payment_method_types is not supported by payd; use payment_method_types.",
+	"excluded_payment_method_types": "excluded_payment_method_types is not supported by payd; use payment_method_types.",
+	"mandate":                       "Passing an existing mandate is not supported by payd; the saved PaymentMethod carries its mandate.",
+	"amount_to_confirm":             "amount_to_confirm is not supported by payd.",
+}
+
+func refuseUnsupported(p param.Map) error {
+	for name, msg := range unsupported {
+		if p.Has(name) {
+			return errs.Invalid("", name, "%s", msg)
+		}
+	}
+	return nil
+}
+
+// Create makes a PaymentIntent and confirms it when confirm=true.
+func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	intentID := id.New(Prefix)
+	pi := &PaymentIntent{
+		ID: intentID, Object: "payment_intent", AmountDetails: map[string]any{"tip": map[string]any{}},
+		CaptureMethod: "automatic_async", ClientSecret: clientSecret(intentID), ConfirmationMethod: "automatic",
+		Created: now.Unix(), Metadata: map[string]string{}, Shipping: json.RawMessage("null"),
+		Status: RequiresPaymentMethod,
+	}
+	l := &loaded{pi: pi}
+	pi.Amount = *p.Int("amount")
+	pi.Currency = money.Normalize(p.Str("currency"))
+	if !money.Valid(pi.Currency) {
+		return nil, errs.Invalid("", "currency", "Invalid currency: %s. Stripe currently supports these currencies: %s", p.Str("currency"), "usd, eur, gbp, jpy, …")
+	}
+	if err := checkAmount(pi.Amount, pi.Currency); err != nil {
+		return nil, err
+	}
+	if p.Has("confirmation_method") {
+		pi.ConfirmationMethod = p.Str("confirmation_method")
+	}
+	confirm := p.Bool("confirm") != nil && *p.Bool("confirm")
+	if !confirm {
+		for _, name := range []string{"return_url", "off_session", "mandate_data", "error_on_requires_action", "use_stripe_sdk"} {
+			if p.Has(name) {
+				return nil, errs.Invalid("", name, "You can only pass %s when confirm=true.", name)
+			}
+		}
+	}
+	if p.Has("confirmation_token") && !confirm {
+		return nil, errs.Invalid("", "confirmation_token", "You can only pass confirmation_token when confirm=true.")
+	}
+	p, err := s.useToken(ctx, tx, account, intentID, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyTypes(pi, p); err != nil {
+		return nil, err
+	}
+	if err := s.apply(ctx, tx, account, l, p, true); err != nil {
+		return nil, err
+	}
+	if pi.PaymentMethod != nil {
+		pi.Status = RequiresConfirmation
+	}
+	if _, err := save(ctx, tx, account, now.Unix(), l, true, "payment_intent.created"); err != nil {
+		return nil, err
+	}
+	if confirm {
+		return s.confirm(ctx, tx, account, l, p)
+	}
+	return json.Marshal(pi)
+}
+
+func checkAmount(amount int64, cur string) error {
+	if min := money.Minimum(cur); amount < min {
+		return errs.Invalid("amount_too_small", "amount", "Amount must be at least %s %s", formatMinor(min, cur), cur)
+	}
+	if amount > maxAmount {
+		return errs.Invalid("amount_too_large", "amount", "Amount must be no more than %s %s", formatMinor(maxAmount, cur), cur)
+	}
+	return nil
+}
+
+// formatMinor renders an amount in major units for messages.
+func formatMinor(amount int64, cur string) string {
+	if money.ZeroDecimal(cur) {
+		return fmtAmount(amount)
+	}
+	cents := amount % 100
+	s := fmtAmount(amount / 100)
+	if cents < 10 {
+		return s + ".0" + fmtAmount(cents)
+	}
+	return s + "." + fmtAmount(cents)
+}
+
+// applyTypes decides payment_method_types from the explicit list or from
+// automatic_payment_methods (the default when neither is given, as in
+// Stripe's current API versions), checking each type against the currency.
+func (s *Service) applyTypes(pi *PaymentIntent, p param.Map) error {
+	types := p.Strings("payment_method_types")
+	if len(types) > 0 && p.Has("automatic_payment_methods") {
+		return errs.Invalid("parameters_exclusive", "automatic_payment_methods",
+			"You may only specify one of these parameters: automatic_payment_methods, payment_method_types.")
+	}
+	if len(types) > 0 {
+		for i, t := range types {
+			allowed, known := methodCurrencies[t]
+			if !known {
+				return errs.Invalid("", param.Path("payment_method_types", itoa(i)),
+					"The payment method type %q is invalid. Please ensure the provided type is activated in your dashboard (https://dashboard.stripe.com/account/payments/settings) and your account is enabled for any preview features that you are trying to use.", t)
+			}
+			if allowed != nil && !slices.Contains(allowed, pi.Currency) {
+				return errs.Invalid("payment_intent_invalid_parameter", "currency",
+					"The currency provided (%s) is invalid. Payments with %s support the following currencies: %s.", pi.Currency, t, strings.Join(allowed, ", "))
+			}
+		}
+		pi.PaymentMethodTypes = dedupe(types)
+		pi.PaymentMethodOptions = methodOptions(pi.PaymentMethodTypes)
+		return nil
+	}
+	apm := &AutomaticMethods{Enabled: true, AllowRedirects: "always"}
+	if a := p.Map("automatic_payment_methods"); a != nil {
+		if b := a.Bool("enabled"); b != nil && !*b {
+			return errs.Invalid("", "payment_method_types",
+				"You must either pass payment_method_types or enable automatic_payment_methods.")
+		}
+		if v := a.Str("allow_redirects"); v != "" {
+			apm.AllowRedirects = v
+		}
+	}
+	for _, t := range defaultMethods {
+		if allowed := methodCurrencies[t]; allowed != nil && !slices.Contains(allowed, pi.Currency) {
+			continue
+		}
+		if redirectMethods[t] && apm.AllowRedirects == "never" {
+			continue
+		}
+		pi.PaymentMethodTypes = append(pi.PaymentMethodTypes, t)
+	}
+	pi.AutomaticPaymentMethods = apm
+	pi.PaymentMethodOptions = methodOptions(pi.PaymentMethodTypes)
+	return nil
+}
+
+func methodOptions(types []string) map[string]any {
+	o := map[string]any{}
+	for _, t := range types {
+		switch t {
+		case "card":
+			o["card"] = map[string]any{"installments": nil, "mandate_options": nil, "network": nil, "request_three_d_secure": "automatic"}
+		case "us_bank_account":
+			o["us_bank_account"] = map[string]any{"verification_method": "automatic"}
+		default:
+			o[t] = map[string]any{}
+		}
+	}
+	return o
+}
+
+// apply sets the fields present in p (create, update or confirm).
+func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loaded, p param.Map, creating bool) error {
+	pi := l.pi
+	if p.Has("customer") {
+		pi.Customer = nil
+		if c := p.Str("customer"); c != "" {
+			if _, err := s.Customers.Live(ctx, tx, account, c, "customer"); err != nil {
+				return err
+			}
+			pi.Customer = &c
+		}
+	}
+	optString(p, "description", &pi.Description)
+	optString(p, "receipt_email", &pi.ReceiptEmail)
+	optString(p, "statement_descriptor", &pi.StatementDescriptor)
+	optString(p, "statement_descriptor_suffix", &pi.StatementDescriptorSuffix)
+	optString(p, "setup_future_usage", &pi.SetupFutureUsage)
+	if v := p.Str("capture_method"); v != "" {
+		pi.CaptureMethod = v
+	}
+	if p.Has("shipping") {
+		pi.Shipping = json.RawMessage("null")
+		if sp := p.Map("shipping"); sp != nil {
+			pi.Shipping = shipping(sp)
+		}
+	}
+	if p.Has("payment_method_options") {
+		if err := applyOptions(pi, &l.priv, p.Map("payment_method_options")); err != nil {
+			return err
+		}
+	}
+	md, err := metadata.Apply(pi.Metadata, p, "metadata")
+	if err != nil {
+		return err
+	}
+	pi.Metadata = md
+	switch {
+	case p.Has("payment_method") && p.Has("payment_method_data"):
+		return errs.Invalid("parameters_exclusive", "payment_method_data",
+			"You may only specify one of these parameters: payment_method, payment_method_data.")
+	case p.Has("payment_method_data"):
+		pm, err := s.Methods.Create(ctx, tx, account, p.Map("payment_method_data"), "payment_method_data")
+		if err != nil {
+			return err
+		}
+		pi.PaymentMethod = &pm.ID
+	case p.Has("payment_method"):
+		pi.PaymentMethod = nil
+		if v := p.Str("payment_method"); v != "" {
+			pm, err := s.Methods.Resolve(ctx, tx, account, v, "payment_method")
+			if err != nil {
+				return err
+			}
+			pi.PaymentMethod = &pm.ID
+		}
+	}
+	if pi.PaymentMethod != nil && (p.Has("payment_method") || p.Has("payment_method_data") || p.Has("payment_method_types")) {
+		pm, err := s.Methods.Get(ctx, tx, account, *pi.PaymentMethod, "payment_method")
+		if err != nil {
+			return err
+		}
+		if err := pm.Usable("payment_method"); err != nil {
+			return err
+		}
+		if !slices.Contains(pi.PaymentMethodTypes, pm.Type) {
+			return errs.Invalid("payment_intent_incompatible_payment_method", "payment_method",
+				"The PaymentMethod provided (%s) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: %s. Alternatively, update the allowed payment_method_types for this PaymentIntent to include \"%s\".",
+				pm.Type, strings.Join(pi.PaymentMethodTypes, ", "), pm.Type)
+		}
+		if pm.Customer != nil && (pi.Customer == nil || *pm.Customer != *pi.Customer) {
+			return errs.Invalid("", "payment_method",
+				"The provided PaymentMethod is attached to a customer. To use it, pass that customer (%s) as customer on the PaymentIntent.", *pm.Customer)
+		}
+	}
+	return nil
+}
+
+func applyOptions(pi *PaymentIntent, priv *private, o param.Map) error {
+	if o == nil {
+		return nil
+	}
+	for t, v := range o {
+		if !slices.Contains(pi.PaymentMethodTypes, t) {
+			return errs.Invalid("", param.Path("payment_method_options", t),
+				"payment_method_options[%s] was provided, but %s is not among this PaymentIntent's payment_method_types.", t, t)
+		}
+		opts, _ := pi.PaymentMethodOptions[t].(map[string]any)
+		if opts == nil {
+			opts = map[string]any{}
+		}
+		given, _ := v.(map[string]any)
+		for k, val := range given {
+			switch {
+			case t == "card" && k == "request_three_d_secure":
+				priv.ThreeDS, _ = val.(string)
+				opts[k] = val
+			case k == "capture_method" || k == "setup_future_usage" || (t == "card" && k == "require_cvc_recollection"):
+				if val == nil || val == "" {
+					delete(opts, k)
+					continue
+				}
+				opts[k] = val
+			default:
+				return errs.Invalid("", param.Path(param.Path("payment_method_options", t), k),
+					"payment_method_options[%s][%s] is not supported by payd.", t, k)
+			}
+		}
+		pi.PaymentMethodOptions[t] = opts
+	}
+	return nil
+}
+
+func shipping(sp param.Map) json.RawMessage {
+	addr := sp.Map("address")
+	a := map[string]*string{}
+	for _, k := range []string{"city", "country", "line1", "line2", "postal_code", "state"} {
+		a[k] = addr.String(k)
+	}
+	out, _ := json.Marshal(map[string]any{
+		"address": a, "carrier": sp.String("carrier"), "name": sp.Str("name"),
+		"phone": sp.String("phone"), "tracking_number": sp.String("tracking_number"),
+	})
+	return out
+}
+
+// Update changes an intent that has not been confirmed to completion.
+func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	l, err := load(ctx, tx, account, intentID)
+	if err != nil {
+		return nil, err
+	}
+	pi := l.pi
+	if !can("update", pi.Status) {
+		// Stripe still lets a finished intent's descriptive fields change.
+		for name := range p {
+			switch name {
+			case "metadata", "description", "receipt_email", "shipping", "expand":
+			default:
+				return nil, errs.State("payment_intent_unexpected_state",
+					"This PaymentIntent's %s could not be updated because it has a status of %s.", name, pi.Status)
+			}
+		}
+	}
+	if v := p.Str("currency"); v != "" {
+		pi.Currency = money.Normalize(v)
+		if !money.Valid(pi.Currency) {
+			return nil, errs.Invalid("", "currency", "Invalid currency: %s.", v)
+		}
+	}
+	if v := p.Int("amount"); v != nil {
+		pi.Amount = *v
+	}
+	if p.Has("amount") || p.Has("currency") {
+		if err := checkAmount(pi.Amount, pi.Currency); err != nil {
+			return nil, err
+		}
+	}
+	if p.Has("payment_method_types") {
+		if err := s.applyTypes(pi, p); err != nil {
+			return nil, err
+		}
+		pi.AutomaticPaymentMethods = nil
+	}
+	if err := s.apply(ctx, tx, account, l, p, false); err != nil {
+		return nil, err
+	}
+	if p.Has("payment_method") || p.Has("payment_method_data") {
+		pi.NextAction, l.priv.Action, l.priv.Token = nil, "", ""
+		pi.Status = RequiresPaymentMethod
+		if pi.PaymentMethod != nil {
+			pi.Status = RequiresConfirmation
+		}
+	}
+	if string(mustJSON(pi)) == string(l.before) {
+		return l.before, nil
+	}
+	return save(ctx, tx, account, s.Now().Unix(), l, false, "payment_intent.updated")
+}
+
+// Confirm runs the confirm operation on an existing intent.
+func (s *Service) Confirm(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	l, err := load(ctx, tx, account, intentID)
+	if err != nil {
+		return nil, err
+	}
+	if !can("confirm", l.pi.Status) {
+		return nil, stateError("confirm", l.pi)
+	}
+	if p, err = s.useToken(ctx, tx, account, intentID, p); err != nil {
+		return nil, err
+	}
+	if err := s.apply(ctx, tx, account, l, p, false); err != nil {
+		return nil, err
+	}
+	return s.confirm(ctx, tx, account, l, p)
+}
+
+// useToken spends a ConfirmationToken: what the browser collected (the
+// PaymentMethod, return_url, setup_future_usage, shipping, mandate) becomes
+// the confirm's parameters, as if the server had sent them itself.
+func (s *Service) useToken(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) (param.Map, error) {
+	tok := p.Str("confirmation_token")
+	if tok == "" {
+		return p, nil
+	}
+	if p.Has("payment_method") || p.Has("payment_method_data") {
+		return nil, errs.Invalid("parameters_exclusive", "confirmation_token",
+			"You may only specify one of these parameters: confirmation_token, payment_method, payment_method_data.")
+	}
+	use, err := confirmationtoken.Consume(ctx, tx, account, tok, "confirmation_token", s.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := confirmationtoken.SetIntent(ctx, tx, account, tok, "payment_intent", intentID); err != nil {
+		return nil, err
+	}
+	merged := param.Map{}
+	for k, v := range p {
+		merged[k] = v
+	}
+	delete(merged, "confirmation_token")
+	merged["payment_method"] = use.PaymentMethod
+	if use.ReturnURL != "" && !p.Has("return_url") {
+		merged["return_url"] = use.ReturnURL
+	}
+	if use.SetupFutureUsage != "" && !p.Has("setup_future_usage") {
+		merged["setup_future_usage"] = use.SetupFutureUsage
+	}
+	if use.Shipping != nil && !p.Has("shipping") {
+		merged["shipping"] = use.Shipping
+	}
+	if use.MandateData != nil && !p.Has("mandate_data") {
+		merged["mandate_data"] = use.MandateData
+	}
+	return merged, nil
+}
+
+// confirm is the attempt: pick the method, ask the processor, and record
+// what happened.
+func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *loaded, p param.Map) ([]byte, error) {
+	pi := l.pi
+	if pi.PaymentMethod == nil {
+		return nil, errs.State("payment_intent_unexpected_state",
+			"You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent with %s, pass a payment_method or payment_method_data.", pi.ID)
+	}
+	pm, err := s.Methods.Get(ctx, tx, account, *pi.PaymentMethod, "payment_method")
+	if err != nil {
+		return nil, err
+	}
+	if err := pm.Usable("payment_method"); err != nil {
+		return nil, err
+	}
+	priv := &l.priv
+	priv.Authenticated, priv.Action, priv.Token = false, "", ""
+	if p.Has("return_url") {
+		priv.ReturnURL = p.Str("return_url")
+	}
+	priv.OffSession = false
+	if v, ok := p["off_session"]; ok {
+		switch v := v.(type) {
+		case bool:
+			priv.OffSession = v
+		case string:
+			priv.OffSession = v == "one_off" || v == "recurring" || v == "true"
+		}
+	}
+	if priv.OffSession && pi.Customer == nil {
+		return nil, errs.Invalid("", "off_session", "A customer must be set on the PaymentIntent to confirm it off-session.")
+	}
+	if md := p.Map("mandate_data"); md != nil {
+		priv.MandateData = md
+	}
+	if redirectMethods[pm.Type] && priv.ReturnURL == "" && !priv.OffSession {
+		return nil, errs.Invalid("", "return_url",
+			"This PaymentIntent is configured to accept payment methods enabling redirects, which require a return_url. Pass return_url when confirming.")
+	}
+	outcome := s.Processor.Authorize(ctx, s.request(pi, priv, pm.Processor()))
+	if outcome.Result == processor.RequiresAction && p.Bool("error_on_requires_action") != nil && *p.Bool("error_on_requires_action") {
+		outcome = processor.Outcome{Result: processor.Declined, Code: "authentication_required", DeclineCode: "authentication_required",
+			Message: "Your card was declined. This transaction requires authentication.", Type: "issuer_declined", NetworkStatus: "declined_by_network"}
+	}
+	return s.record(ctx, tx, account, l, pm, outcome)
+}
+
+func (s *Service) request(pi *PaymentIntent, priv *private, m processor.Method) processor.Request {
+	sfu := ""
+	if pi.SetupFutureUsage != nil {
+		sfu = *pi.SetupFutureUsage
+	}
+	return processor.Request{Amount: pi.Amount, Currency: pi.Currency, Method: m, OffSession: priv.OffSession,
+		SetupFutureUsage: sfu, RequestThreeDS: priv.ThreeDS, Authenticated: priv.Authenticated}
+}
+
+// manualCapture reports whether a successful authorization waits for an
+// explicit capture.
+func manualCapture(pi *PaymentIntent, pmType string) bool {
+	if o, ok := pi.PaymentMethodOptions[pmType].(map[string]any); ok {
+		if v, ok := o["capture_method"].(string); ok && v != "" {
+			return v == "manual"
+		}
+	}
+	return pi.CaptureMethod == "manual"
+}
+
+// record applies a processor outcome to the intent: the status change, the
+// charge, the saved method, and every event, in this transaction.
+func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *loaded, pm *paymentmethod.PaymentMethod, o processor.Outcome) ([]byte, error) {
+	pi, priv := l.pi, &l.priv
+	now := s.Now()
+	pi.NextAction, pi.LastPaymentError = nil, nil
+	switch o.Result {
+	case processor.RequiresAction:
+		priv.Action, priv.Token = o.Action, id.Random(32)
+		url := s.AuthorizeURL(ctx, pi.ID, priv.Token)
+		pi.Status = RequiresAction
+		if priv.ReturnURL != "" || o.Action == processor.ActionRedirect {
+			pi.NextAction = map[string]any{"type": "redirect_to_url",
+				"redirect_to_url": map[string]any{"url": url, "return_url": priv.ReturnURL}}
+		} else {
+			pi.NextAction = map[string]any{"type": "use_stripe_sdk",
+				"use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect", "stripe_js": url, "source": "payatt_" + priv.Token[:24]}}
+		}
+		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.requires_action")
+
+	case processor.Declined:
+		ch, err := s.charge(ctx, tx, account, pi, pm, charge.Failed, false, priv.Authenticated, o, now)
+		if err != nil {
+			return nil, err
+		}
+		pi.LatestCharge = &ch.ID
+		pi.Status = RequiresPaymentMethod
+		pmJSON, _ := json.Marshal(pm)
+		pi.LastPaymentError = map[string]any{"type": "card_error", "code": o.Code, "message": o.Message,
+			"charge": ch.ID, "payment_method": json.RawMessage(pmJSON),
+			"doc_url": "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(o.Code, "_", "-")}
+		if o.DeclineCode != "" {
+			pi.LastPaymentError["decline_code"] = o.DeclineCode
+		}
+		if pm.Type != "card" {
+			pi.LastPaymentError["type"] = "invalid_request_error"
+		}
+		data, err := save(ctx, tx, account, now.Unix(), l, false, "payment_intent.payment_failed")
+		if err != nil {
+			return nil, err
+		}
+		return nil, errs.Card(o.Code, o.DeclineCode, "", o.Message, map[string]any{
+			"payment_intent": json.RawMessage(data), "charge": ch.ID, "payment_method": json.RawMessage(pmJSON)})
+
+	case processor.Pending:
+		priv.SettleAt, priv.SettleFailure = o.SettleAt.UnixMilli(), o.SettleFailure
+		ch, err := s.charge(ctx, tx, account, pi, pm, charge.Pending, true, false, o, now)
+		if err != nil {
+			return nil, err
+		}
+		pi.LatestCharge = &ch.ID
+		pi.Status = Processing
+		if err := s.saveMethod(ctx, tx, account, pi, pm); err != nil {
+			return nil, err
+		}
+		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.processing")
+	}
+
+	manual := manualCapture(pi, pm.Type)
+	ch, err := s.charge(ctx, tx, account, pi, pm, charge.Succeeded, !manual, priv.Authenticated, o, now)
+	if err != nil {
+		return nil, err
+	}
+	pi.LatestCharge = &ch.ID
+	if err := s.saveMethod(ctx, tx, account, pi, pm); err != nil {
+		return nil, err
+	}
+	if manual {
+		pi.Status, pi.AmountCapturable = RequiresCapture, pi.Amount
+		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.amount_capturable_updated")
+	}
+	pi.Status, pi.AmountReceived = Succeeded, pi.Amount
+	return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.succeeded")
+}
+
+// saveMethod attaches the method to the intent's customer when the intent
+// asked to set it up for future use.
+func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent, pm *paymentmethod.PaymentMethod) error {
+	sfu := ""
+	if pi.SetupFutureUsage != nil {
+		sfu = *pi.SetupFutureUsage
+	}
+	if o, ok := pi.PaymentMethodOptions[pm.Type].(map[string]any); ok {
+		if v, ok := o["setup_future_usage"].(string); ok && v != "" {
+			sfu = v
+		}
+	}
+	if pi.Customer == nil {
+		// Stripe lets a method used without a customer be used only once.
+		return s.Methods.MarkConsumed(ctx, tx, account, pm.ID)
+	}
+	if sfu == "" || sfu == "none" {
+		return nil
+	}
+	if pm.Customer == nil {
+		if _, err := s.Methods.Attach(ctx, tx, account, pm.ID, *pi.Customer); err != nil {
+			return err
+		}
+	}
+	return s.Methods.MarkSetUp(ctx, tx, account, pm.ID, sfu == "off_session", "")
+}
+
+func (s *Service) charge(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent, pm *paymentmethod.PaymentMethod, status string, captured, threeDS bool, o processor.Outcome, now time.Time) (*charge.Charge, error) {
+	bd, _ := json.Marshal(pm.BillingDetails)
+	return charge.Create(ctx, tx, charge.New{
+		Account: account, Created: now.Unix(), Amount: pi.Amount, Currency: pi.Currency, Customer: pi.Customer,
+		Description: pi.Description, PaymentIntent: pi.ID, PaymentMethod: pm.ID, BillingDetails: bd,
+		Details: pm.ChargeDetails(pi.Amount, threeDS), ReceiptEmail: pi.ReceiptEmail,
+		Statement: pi.StatementDescriptor, Shipping: pi.Shipping, Metadata: pi.Metadata,
+		Status: status, Captured: captured, Outcome: o,
+	})
+}
+
+func optString(p param.Map, key string, dst **string) {
+	if !p.Has(key) {
+		return
+	}
+	*dst = p.String(key)
+	if *dst != nil && **dst == "" {
+		*dst = nil
+	}
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, v := range in {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func itoa(i int) string { return fmtAmount(int64(i)) }
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

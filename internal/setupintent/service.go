@@ -1,0 +1,496 @@
+package setupintent
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/mandate"
+	"github.com/payd/payd/internal/metadata"
+	"github.com/payd/payd/internal/param"
+	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/processor"
+	"github.com/payd/payd/internal/store"
+)
+
+// Service holds what SetupIntent operations depend on.
+type Service struct {
+	Now       func() time.Time
+	Processor processor.Processor
+	Methods   *paymentmethod.Service
+	Customers *customer.Service
+	// AuthorizeURL is the page where the customer completes a redirect or
+	// 3-D Secure step for an intent; ctx carries the request's base URL.
+	AuthorizeURL func(ctx context.Context, intentID, token string) string
+}
+
+// supportedTypes are the methods payd can set up, in the order automatic
+// payment methods offers them. SetupIntents have no currency, so unlike
+// PaymentIntents nothing filters them further.
+var supportedTypes = []string{"card", "amazon_pay", "us_bank_account", "sepa_debit"}
+
+// redirectMethods need the customer to leave for another page.
+var redirectMethods = map[string]bool{"amazon_pay": true}
+
+// unsupported parameters of create, update and confirm: refused, never
+// ignored, so an integration relying on one learns it at once.
+var unsupported = map[string]string{
+	"allowed_payment_method_types":  "allowed_payment_method_types is not supported by payd; use payment_method_types.",
+	"excluded_payment_method_types": "excluded_payment_method_types is not supported by payd; use payment_method_types.",
+	"attach_to_self":                "attach_to_self is not supported by payd: it has no money movement of its own (InboundTransfers, OutboundTransfers).",
+	"confirmation_token":            "ConfirmationTokens are not supported by this version of payd's SetupIntents; pass payment_method or payment_method_data.",
+	"customer_account":              "customer_account is not supported by payd; use customer.",
+	"flow_directions":               "flow_directions is not supported by payd: it has no outbound money movement.",
+	"on_behalf_of":                  "Connect is not supported by payd.",
+	"payment_method_configuration":  "PaymentMethodConfigurations are not supported by this version of payd.",
+	"single_use":                    "Single-use mandates are not supported by payd; SetupIntents create multi_use mandates.",
+}
+
+func refuseUnsupported(p param.Map) error {
+	for name, msg := range unsupported {
+		if p.Has(name) {
+			return errs.Invalid("", name, "%s", msg)
+		}
+	}
+	return nil
+}
+
+// confirmOnly are create parameters that only mean something to the
+// confirmation that create performs with confirm=true.
+var confirmOnly = []string{"return_url", "mandate_data", "use_stripe_sdk"}
+
+// Create makes a SetupIntent and confirms it when confirm=true.
+func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	confirm := p.Bool("confirm") != nil && *p.Bool("confirm")
+	if !confirm {
+		for _, name := range confirmOnly {
+			if p.Has(name) {
+				return nil, errs.Invalid("", name,
+					"The parameter `%s` cannot be passed when creating a SetupIntent unless `confirm` is set to true.", name)
+			}
+		}
+	}
+	now := s.Now()
+	intentID := id.New(Prefix)
+	si := &SetupIntent{
+		ID: intentID, Object: "setup_intent", ClientSecret: clientSecret(intentID), Created: now.Unix(),
+		Metadata: map[string]string{}, Status: RequiresPaymentMethod, Usage: OffSession,
+	}
+	if u := p.Str("usage"); u != "" {
+		si.Usage = u
+	}
+	l := &loaded{si: si}
+	if err := applyTypes(si, p); err != nil {
+		return nil, err
+	}
+	if err := s.apply(ctx, tx, account, l, p); err != nil {
+		return nil, err
+	}
+	if si.PaymentMethod != nil {
+		si.Status = RequiresConfirmation
+	}
+	if _, err := save(ctx, tx, account, now.Unix(), l, true, "setup_intent.created"); err != nil {
+		return nil, err
+	}
+	if confirm {
+		return s.confirm(ctx, tx, account, l, p)
+	}
+	return json.Marshal(si)
+}
+
+// applyTypes decides payment_method_types from the explicit list or from
+// automatic_payment_methods, the default when neither is given (as in
+// Stripe's current API versions).
+func applyTypes(si *SetupIntent, p param.Map) error {
+	types := p.Strings("payment_method_types")
+	if len(types) > 0 && p.Has("automatic_payment_methods") {
+		return errs.Invalid("parameters_exclusive", "automatic_payment_methods",
+			"You may only specify one of these parameters: automatic_payment_methods, payment_method_types.")
+	}
+	if len(types) > 0 {
+		for i, t := range types {
+			if !slices.Contains(supportedTypes, t) {
+				return errs.Invalid("", param.Path("payment_method_types", itoa(i)),
+					"The payment method type %q is invalid. Please ensure the provided type is activated in your dashboard (https://dashboard.stripe.com/account/payments/settings) and your account is enabled for any preview features that you are trying to use. payd supports: %s.", t, strings.Join(supportedTypes, ", "))
+			}
+		}
+		si.PaymentMethodTypes = dedupe(types)
+		si.PaymentMethodOptions = methodOptions(si.PaymentMethodTypes)
+		return nil
+	}
+	apm := &AutomaticMethods{Enabled: true, AllowRedirects: "always"}
+	if a := p.Map("automatic_payment_methods"); a != nil {
+		if b := a.Bool("enabled"); b != nil && !*b {
+			return errs.Invalid("", "payment_method_types",
+				"You must either pass payment_method_types or enable automatic_payment_methods.")
+		}
+		if v := a.Str("allow_redirects"); v != "" {
+			apm.AllowRedirects = v
+		}
+	}
+	si.PaymentMethodTypes = nil
+	for _, t := range supportedTypes {
+		if redirectMethods[t] && apm.AllowRedirects == "never" {
+			continue
+		}
+		si.PaymentMethodTypes = append(si.PaymentMethodTypes, t)
+	}
+	si.AutomaticPaymentMethods = apm
+	si.PaymentMethodOptions = methodOptions(si.PaymentMethodTypes)
+	return nil
+}
+
+// methodOptions are the defaults Stripe renders per type; a SetupIntent's
+// card options carry mandate_options and network but, unlike a
+// PaymentIntent's, no installments.
+func methodOptions(types []string) map[string]any {
+	o := map[string]any{}
+	for _, t := range types {
+		switch t {
+		case "card":
+			o["card"] = map[string]any{"mandate_options": nil, "network": nil, "request_three_d_secure": "automatic"}
+		case "us_bank_account":
+			o["us_bank_account"] = map[string]any{"verification_method": "automatic"}
+		default:
+			o[t] = map[string]any{}
+		}
+	}
+	return o
+}
+
+// apply sets the fields present in p (create, update or confirm).
+func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loaded, p param.Map) error {
+	si := l.si
+	if p.Has("customer") {
+		si.Customer = nil
+		if c := p.Str("customer"); c != "" {
+			if _, err := s.Customers.Live(ctx, tx, account, c, "customer"); err != nil {
+				return err
+			}
+			si.Customer = &c
+		}
+	}
+	if p.Has("description") {
+		si.Description = p.String("description")
+		if si.Description != nil && *si.Description == "" {
+			si.Description = nil
+		}
+	}
+	md, err := metadata.Apply(si.Metadata, p, "metadata")
+	if err != nil {
+		return err
+	}
+	si.Metadata = md
+	if p.Has("payment_method_options") {
+		if err := applyOptions(si, &l.priv, p.Map("payment_method_options")); err != nil {
+			return err
+		}
+	}
+	switch {
+	case p.Has("payment_method") && p.Has("payment_method_data"):
+		return errs.Invalid("parameters_exclusive", "payment_method_data",
+			"You may only specify one of these parameters: payment_method, payment_method_data.")
+	case p.Has("payment_method_data"):
+		pm, err := s.Methods.Create(ctx, tx, account, p.Map("payment_method_data"), "payment_method_data")
+		if err != nil {
+			return err
+		}
+		si.PaymentMethod = &pm.ID
+	case p.Has("payment_method"):
+		si.PaymentMethod = nil
+		if v := p.Str("payment_method"); v != "" {
+			pm, err := s.Methods.Resolve(ctx, tx, account, v, "payment_method")
+			if err != nil {
+				return err
+			}
+			si.PaymentMethod = &pm.ID
+		}
+	}
+	if si.PaymentMethod == nil {
+		return nil
+	}
+	pm, err := s.Methods.Get(ctx, tx, account, *si.PaymentMethod, "payment_method")
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(si.PaymentMethodTypes, pm.Type) {
+		return errs.Invalid("", "payment_method",
+			"The PaymentMethod provided (%s) is not allowed for this SetupIntent. Please attach a PaymentMethod of one of the following types: %s. Alternatively, update the allowed payment_method_types for this SetupIntent to include \"%s\".",
+			pm.Type, strings.Join(si.PaymentMethodTypes, ", "), pm.Type)
+	}
+	// Stripe's ownership rules: a saved method is only set up again for
+	// the customer it belongs to.
+	switch {
+	case pm.Customer != nil && si.Customer == nil:
+		e := errs.Invalid("", "payment_method",
+			"The payment method supplied (%s) belongs to the Customer %s. Please include the Customer in the `customer` parameter on the SetupIntent.", pm.ID, *pm.Customer)
+		e.Extra = map[string]any{"setup_intent": si}
+		return e
+	case pm.Customer != nil && *pm.Customer != *si.Customer:
+		return errs.Invalid("", "payment_method",
+			"The PaymentMethod %s does not belong to the Customer you supplied %s. Please use this PaymentMethod with the Customer that it belongs to instead.", pm.ID, *si.Customer)
+	}
+	return nil
+}
+
+// applyOptions takes payment_method_options. payd's processor acts on
+// card[request_three_d_secure] only; every other option is refused by name.
+func applyOptions(si *SetupIntent, priv *private, o param.Map) error {
+	for t, v := range o {
+		if !slices.Contains(si.PaymentMethodTypes, t) {
+			return errs.Invalid("", param.Path("payment_method_options", t),
+				"payment_method_options[%s] was provided, but %s is not among this SetupIntent's payment_method_types.", t, t)
+		}
+		opts, _ := si.PaymentMethodOptions[t].(map[string]any)
+		if opts == nil {
+			opts = map[string]any{}
+		}
+		given, _ := v.(map[string]any)
+		for k, val := range given {
+			if t != "card" || k != "request_three_d_secure" {
+				return errs.Invalid("", param.Path(param.Path("payment_method_options", t), k),
+					"payment_method_options[%s][%s] is not supported by payd.", t, k)
+			}
+			s, _ := val.(string)
+			if s == "" {
+				s = "automatic"
+			}
+			priv.ThreeDS = s
+			opts[k] = s
+		}
+		si.PaymentMethodOptions[t] = opts
+	}
+	return nil
+}
+
+// finishedUpdatable are what Stripe still lets change on a succeeded or
+// canceled intent: its descriptive fields and its customer.
+var finishedUpdatable = map[string]bool{"metadata": true, "description": true, "customer": true, "expand": true}
+
+// Update changes an intent. SetupIntents record no event for it: Stripe
+// has no setup_intent.updated.
+func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	l, err := load(ctx, tx, account, intentID)
+	if err != nil {
+		return nil, err
+	}
+	si := l.si
+	if !can("update", si.Status) {
+		for name := range p {
+			if !finishedUpdatable[name] {
+				return nil, stateError("update", si)
+			}
+		}
+	}
+	if p.Has("payment_method_types") {
+		if err := applyTypes(si, p); err != nil {
+			return nil, err
+		}
+		si.AutomaticPaymentMethods = nil
+	}
+	if err := s.apply(ctx, tx, account, l, p); err != nil {
+		return nil, err
+	}
+	if can("update", si.Status) && (p.Has("payment_method") || p.Has("payment_method_data")) {
+		si.NextAction, l.priv.Action, l.priv.Token = nil, "", ""
+		si.Status = RequiresPaymentMethod
+		if si.PaymentMethod != nil {
+			si.Status = RequiresConfirmation
+		}
+	}
+	if string(mustJSON(si)) == string(l.before) {
+		return l.before, nil
+	}
+	return save(ctx, tx, account, nowUnix(s.Now), l, false)
+}
+
+// Confirm runs the confirm operation on an existing intent.
+func (s *Service) Confirm(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	if err := refuseUnsupported(p); err != nil {
+		return nil, err
+	}
+	l, err := load(ctx, tx, account, intentID)
+	if err != nil {
+		return nil, err
+	}
+	if !can("confirm", l.si.Status) {
+		// Stripe checks for a method before the status.
+		if l.si.PaymentMethod == nil && !p.Has("payment_method") && !p.Has("payment_method_data") {
+			return nil, missingMethod(l.si)
+		}
+		return nil, stateError("confirm", l.si)
+	}
+	if err := s.apply(ctx, tx, account, l, p); err != nil {
+		return nil, err
+	}
+	return s.confirm(ctx, tx, account, l, p)
+}
+
+// confirm is the attempt: check what the method needs, ask the processor,
+// and record what happened.
+func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *loaded, p param.Map) ([]byte, error) {
+	si, priv := l.si, &l.priv
+	if si.PaymentMethod == nil {
+		return nil, missingMethod(si)
+	}
+	pm, err := s.Methods.Get(ctx, tx, account, *si.PaymentMethod, "payment_method")
+	if err != nil {
+		return nil, err
+	}
+	if p.Has("return_url") {
+		priv.ReturnURL = p.Str("return_url")
+	}
+	sdk := p.Bool("use_stripe_sdk") != nil && *p.Bool("use_stripe_sdk")
+	switch {
+	case redirectMethods[pm.Type] && priv.ReturnURL == "":
+		return nil, errs.Invalid("", "return_url",
+			"You must provide a `return_url` when confirming a SetupIntent with the payment method type %s.", pm.Type)
+	case si.AutomaticPaymentMethods != nil && si.AutomaticPaymentMethods.AllowRedirects != "never" && priv.ReturnURL == "" && !sdk:
+		// Stripe's rule for automatic payment methods: any of them might
+		// redirect, so the integration must say where to come back to —
+		// unless a client SDK handles the next action itself.
+		return nil, errs.Invalid("", "",
+			"A return_url must be specified because this Setup Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set automatic_payment_methods[enabled] to true and automatic_payment_methods[allow_redirects] to never when creating Setup Intents and Payment Intents.")
+	}
+	if p.Has("mandate_data") {
+		a, err := mandate.ParseAcceptance(p.Map("mandate_data").Map("customer_acceptance"), "mandate_data[customer_acceptance]")
+		if err != nil {
+			return nil, err
+		}
+		priv.Acceptance = a
+	}
+	if mandate.AcceptanceRequired(pm.Type) && priv.Acceptance == nil {
+		return nil, errs.Missing("mandate_data")
+	}
+	priv.Authenticated, priv.Action, priv.Token = false, "", ""
+	outcome := s.Processor.Setup(ctx, s.request(si, priv, pm.Processor()))
+	return s.record(ctx, tx, account, l, pm, outcome, nil)
+}
+
+func (s *Service) request(si *SetupIntent, priv *private, m processor.Method) processor.Request {
+	return processor.Request{Method: m, SetupFutureUsage: si.Usage, RequestThreeDS: priv.ThreeDS, Authenticated: priv.Authenticated}
+}
+
+// record applies a processor outcome to the intent: the status change, the
+// mandate, the saved method, and every event, in this transaction.
+// inferred is the acceptance the authorization page observed, for methods
+// whose customer agrees there rather than through mandate_data.
+func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *loaded, pm *paymentmethod.PaymentMethod, o processor.Outcome, inferred *mandate.Acceptance) ([]byte, error) {
+	si, priv := l.si, &l.priv
+	now := s.Now()
+	si.NextAction, si.LastSetupError = nil, nil
+	switch o.Result {
+	case processor.RequiresAction:
+		priv.Action, priv.Token = o.Action, id.Random(32)
+		url := s.AuthorizeURL(ctx, si.ID, priv.Token)
+		si.Status = RequiresAction
+		if priv.ReturnURL != "" || o.Action == processor.ActionRedirect {
+			si.NextAction = map[string]any{"type": "redirect_to_url",
+				"redirect_to_url": map[string]any{"url": url, "return_url": priv.ReturnURL}}
+		} else {
+			si.NextAction = map[string]any{"type": "use_stripe_sdk",
+				"use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect", "stripe_js": url, "source": "setatt_" + priv.Token[:24]}}
+		}
+		return save(ctx, tx, account, now.Unix(), l, false, "setup_intent.requires_action")
+
+	case processor.Declined:
+		pmJSON, _ := json.Marshal(pm)
+		typ := errs.TypeCard
+		if pm.Type != "card" {
+			typ = errs.TypeInvalidRequest
+		}
+		// Stripe fills decline_code with the code when the issuer gave none.
+		decline := o.DeclineCode
+		if decline == "" {
+			decline = o.Code
+		}
+		si.Status, si.PaymentMethod = RequiresPaymentMethod, nil
+		si.LastSetupError = map[string]any{"type": typ, "code": o.Code, "decline_code": decline, "message": o.Message,
+			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(o.Code)}
+		priv.Acceptance = nil
+		data, err := save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
+		if err != nil {
+			return nil, err
+		}
+		extra := map[string]any{"setup_intent": json.RawMessage(data), "payment_method": json.RawMessage(pmJSON)}
+		if typ == errs.TypeCard {
+			return nil, errs.Card(o.Code, decline, "", o.Message, extra)
+		}
+		return nil, &errs.Error{Status: 400, Type: typ, Code: o.Code, Message: o.Message, Extra: extra, Committed: true}
+
+	case processor.Pending:
+		// No event: Stripe has no setup_intent.processing.
+		priv.SettleAt, priv.SettleFailure = o.SettleAt.UnixMilli(), o.SettleFailure
+		si.Status = Processing
+		return save(ctx, tx, account, now.Unix(), l, false)
+	}
+	if err := s.succeed(ctx, tx, account, l, pm, inferred, now); err != nil {
+		return nil, err
+	}
+	return save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
+}
+
+// succeed does what a successful setup leaves behind: the mandate when the
+// method needs one, the method saved to the intent's customer, and the
+// method marked as set up so that later off-session payments go through
+// without the customer (4000 0025 0000 3155, Amazon Pay with a mandate).
+func (s *Service) succeed(ctx context.Context, tx store.Tx, account string, l *loaded, pm *paymentmethod.PaymentMethod, inferred *mandate.Acceptance, now time.Time) error {
+	si, priv := l.si, &l.priv
+	offSession := si.Usage == OffSession
+	var mandateID string
+	if mandate.Needed(pm.Type, offSession) {
+		a := priv.Acceptance
+		if a == nil {
+			a = inferred
+		}
+		if a == nil {
+			// Only a processor that approves a redirect method without the
+			// customer gets here; the agreement was still given online.
+			a = &mandate.Acceptance{Type: "online", Online: &mandate.Online{}}
+		}
+		m, err := mandate.CreateAccepted(ctx, tx, account, pm.ID, pm.Type, *a, now)
+		if err != nil {
+			return err
+		}
+		mandateID = m.ID
+		si.Mandate = &m.ID
+	}
+	if si.Customer != nil && pm.Customer == nil {
+		if _, err := s.Methods.Attach(ctx, tx, account, pm.ID, *si.Customer); err != nil {
+			return err
+		}
+	}
+	if err := s.Methods.MarkSetUp(ctx, tx, account, pm.ID, offSession, mandateID); err != nil {
+		return err
+	}
+	si.Status = Succeeded
+	priv.Acceptance, priv.Authenticated = nil, false
+	return nil
+}
+
+func docURL(code string) string {
+	return "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(code, "_", "-")
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, v := range in {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func itoa(i int) string { return string(mustJSON(i)) }
