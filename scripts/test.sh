@@ -93,6 +93,7 @@ ensure_chromium() {
 		apt_install chromium
 	fi
 	export PAYD_TEST_CHROMIUM=/usr/bin/chromium
+	export PAYD_REQUIRE_BROWSER=1
 }
 
 # ---------------------------------------------------------------- postgres

@@ -14,10 +14,12 @@ import (
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/mandate"
 	"github.com/payd/payd/internal/paymentintent"
 	"github.com/payd/payd/internal/paymentmethod"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/refund"
+	"github.com/payd/payd/internal/setupintent"
 	"github.com/payd/payd/internal/store"
 	"github.com/payd/payd/internal/version"
 )
@@ -46,6 +48,7 @@ type Server struct {
 	customers      *customer.Service
 	paymentMethods *paymentmethod.Service
 	intents        *paymentintent.Service
+	setups         *setupintent.Service
 	expanders      map[string]expander
 	keys           keyCache
 	mux            *http.ServeMux
@@ -75,7 +78,11 @@ func New(cfg Config) *Server {
 	s.paymentMethods = &paymentmethod.Service{Now: s.now, Customers: s.customers, Processor: proc}
 	s.intents = &paymentintent.Service{Now: s.now, Processor: proc, Methods: s.paymentMethods,
 		Customers: s.customers, AuthorizeURL: authorizeURL}
+	s.setups = &setupintent.Service{Now: s.now, Processor: proc, Methods: s.paymentMethods,
+		Customers: s.customers, AuthorizeURL: authorizeURL}
 	s.expanders = map[string]expander{
+		setupintent.Prefix + "_":   setupintent.Get,
+		mandate.Prefix + "_":       mandate.Get,
 		customer.Prefix + "_":      s.customers.Retrieve,
 		paymentintent.Prefix + "_": paymentintent.Get,
 		charge.Prefix + "_":        getter(charge.Table, "charge"),
@@ -129,6 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Stripe-Version", version.APIVersion)
 	ctx := context.WithValue(r.Context(), requestIDKey{}, reqID)
 	ctx = context.WithValue(ctx, baseURLKey{}, baseURL(r))
+	ctx = mandate.WithBaseURL(ctx, baseURL(r))
 	r = r.WithContext(ctx)
 	defer func() {
 		if v := recover(); v != nil {

@@ -102,7 +102,7 @@ func isSetupIntent(intentID string) bool {
 // pendingAction dispatches on the id's prefix to the intent's service.
 func (s *Server) pendingAction(ctx context.Context, tx store.Tx, intentID, token string) (pending, error) {
 	if isSetupIntent(intentID) {
-		a, _, err := s.setupIntents().PendingAction(ctx, tx, intentID, token)
+		a, _, err := s.setups.PendingAction(ctx, tx, intentID, token)
 		return pending{setup: true, intentID: a.IntentID, clientSecret: a.ClientSecret, kind: a.Kind, returnURL: a.ReturnURL}, err
 	}
 	a, _, err := s.intents.PendingAction(ctx, tx, intentID, token)
@@ -117,7 +117,7 @@ func (s *Server) finishAction(r *http.Request, tx store.Tx, intentID, token stri
 	ctx := r.Context()
 	if isSetupIntent(intentID) {
 		client := setupintent.Client{IPAddress: clientIP(r), UserAgent: r.UserAgent()}
-		return s.setupIntents().Authenticate(withMandateBase(ctx), tx, intentID, token, approve, client)
+		return s.setups.Authenticate(ctx, tx, intentID, token, approve, client)
 	}
 	return s.intents.Authenticate(ctx, tx, intentID, token, approve)
 }

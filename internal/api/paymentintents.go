@@ -38,7 +38,7 @@ func (s *Server) retrievePaymentIntent(c *call) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	if err := checkClientSecret(c, data); err != nil {
+	if err := checkClientSecret(c, "PaymentIntent", data); err != nil {
 		return result{}, err
 	}
 	if c.publishable {
@@ -58,7 +58,7 @@ func (s *Server) confirmPaymentIntent(c *call) (result, error) {
 		if err != nil {
 			return result{}, err
 		}
-		if err := checkClientSecret(c, current); err != nil {
+		if err := checkClientSecret(c, "PaymentIntent", current); err != nil {
 			return result{}, err
 		}
 	}
@@ -122,7 +122,7 @@ func retrieve(c *call, table, objectName, id string) (result, error) {
 // checkClientSecret enforces Stripe's rule for publishable keys: the
 // request must carry the intent's client_secret. With a secret key a
 // client_secret, when sent, must match too.
-func checkClientSecret(c *call, data []byte) error {
+func checkClientSecret(c *call, objectName string, data []byte) error {
 	secret := c.params.Str("client_secret")
 	if secret == "" {
 		if c.publishable {
@@ -138,7 +138,7 @@ func checkClientSecret(c *call, data []byte) error {
 	}
 	if subtle.ConstantTimeCompare([]byte(v.ClientSecret), []byte(secret)) != 1 {
 		return errs.Invalid("", "client_secret",
-			"The client_secret provided does not match the client_secret associated with the PaymentIntent.")
+			"The client_secret provided does not match the client_secret associated with the %s.", objectName)
 	}
 	return nil
 }

@@ -301,6 +301,16 @@ func TestPaymentIntents_ValidationAndClientSecret(t *testing.T) {
 			t.Fatalf("automatic: %+v %v", auto, err)
 		}
 
+		// Automatic payment methods allow redirects unless told not to, so a
+		// confirm needs a return_url, as on Stripe.
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true)})
+		stripeErr(t, err, 400, "invalid_request_error", "", "return_url")
+		never, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true),
+			AutomaticPaymentMethods: &stripe.PaymentIntentCreateAutomaticPaymentMethodsParams{Enabled: stripe.Bool(true), AllowRedirects: stripe.String("never")}})
+		if err != nil || never.Status != stripe.PaymentIntentStatusSucceeded || strings.Contains(strings.Join(never.PaymentMethodTypes, ","), "amazon_pay") {
+			t.Fatalf("allow_redirects=never: %+v %v", never, err)
+		}
+
 		// A publishable key with the client secret may retrieve and confirm.
 		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")},
 			Metadata: map[string]string{"internal": "x"}})

@@ -30,28 +30,10 @@ func (s *Server) setupIntentRoutes() {
 
 	s.handle("GET /v1/mandates/{mandate}", secretOnly, s.retrieveMandate)
 	s.mux.HandleFunc("GET "+mandate.PagePath+"{mandate}", s.mandatePage)
-
-	s.expanders[setupintent.Prefix+"_"] = setupintent.Get
-	s.expanders[mandate.Prefix+"_"] = mandate.Get
-}
-
-// setupIntents builds the SetupIntent service from the server's own
-// dependencies. It holds no state, so building one per use costs nothing
-// and the Server needs no field for it.
-func (s *Server) setupIntents() *setupintent.Service {
-	return &setupintent.Service{Now: s.now, Processor: s.intents.Processor, Methods: s.paymentMethods,
-		Customers: s.customers, AuthorizeURL: authorizeURL}
-}
-
-// withMandateBase lets mandates created during the request link back to
-// this payd.
-func withMandateBase(ctx context.Context) context.Context {
-	base, _ := ctx.Value(baseURLKey{}).(string)
-	return mandate.WithBaseURL(ctx, base)
 }
 
 func (s *Server) createSetupIntent(c *call) (result, error) {
-	data, err := s.setupIntents().Create(withMandateBase(c.ctx), c.tx, c.account, c.params)
+	data, err := s.setups.Create(c.ctx, c.tx, c.account, c.params)
 	return result{body: data}, err
 }
 
@@ -60,7 +42,7 @@ func (s *Server) retrieveSetupIntent(c *call) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	if err := checkSetupIntentSecret(c, data); err != nil {
+	if err := checkClientSecret(c, "SetupIntent", data); err != nil {
 		return result{}, err
 	}
 	if c.publishable {
@@ -70,7 +52,7 @@ func (s *Server) retrieveSetupIntent(c *call) (result, error) {
 }
 
 func (s *Server) updateSetupIntent(c *call) (result, error) {
-	data, err := s.setupIntents().Update(c.ctx, c.tx, c.account, c.path("intent"), c.params)
+	data, err := s.setups.Update(c.ctx, c.tx, c.account, c.path("intent"), c.params)
 	return result{body: data}, err
 }
 
@@ -80,7 +62,7 @@ func (s *Server) confirmSetupIntent(c *call) (result, error) {
 		if err != nil {
 			return result{}, err
 		}
-		if err := checkSetupIntentSecret(c, current); err != nil {
+		if err := checkClientSecret(c, "SetupIntent", current); err != nil {
 			return result{}, err
 		}
 	}
@@ -89,7 +71,7 @@ func (s *Server) confirmSetupIntent(c *call) (result, error) {
 	if c.publishable {
 		inferAcceptance(p, c.r)
 	}
-	data, err := s.setupIntents().Confirm(withMandateBase(c.ctx), c.tx, c.account, c.path("intent"), p)
+	data, err := s.setups.Confirm(c.ctx, c.tx, c.account, c.path("intent"), p)
 	if err == nil && c.publishable {
 		data = publicView(data)
 	}
@@ -97,7 +79,7 @@ func (s *Server) confirmSetupIntent(c *call) (result, error) {
 }
 
 func (s *Server) cancelSetupIntent(c *call) (result, error) {
-	data, err := s.setupIntents().Cancel(c.ctx, c.tx, c.account, c.path("intent"), c.params)
+	data, err := s.setups.Cancel(c.ctx, c.tx, c.account, c.path("intent"), c.params)
 	return result{body: data}, err
 }
 
@@ -128,15 +110,6 @@ func (s *Server) listSetupIntents(c *call) (result, error) {
 func (s *Server) retrieveMandate(c *call) (result, error) {
 	data, err := mandate.Get(c.ctx, c.tx, c.account, c.path("mandate"))
 	return result{body: data}, err
-}
-
-// checkSetupIntentSecret is checkClientSecret worded for SetupIntents.
-func checkSetupIntentSecret(c *call, data []byte) error {
-	err := checkClientSecret(c, data)
-	if e, ok := errs.As(err); ok && e.Param == "client_secret" && e.Code == "" {
-		e.Message = "The client_secret provided does not match the client_secret associated with the SetupIntent."
-	}
-	return err
 }
 
 // inferAcceptance fills an online customer acceptance that a browser sent
@@ -215,7 +188,7 @@ func (s *Server) SettleDueSetupIntents(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	svc := s.setupIntents()
+	svc := s.setups
 	for _, ref := range due {
 		err := s.store.Update(ctx, func(tx store.Tx) error {
 			return svc.Settle(ctx, tx, ref.Account, ref.ID)

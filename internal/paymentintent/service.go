@@ -498,6 +498,12 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 	if md := p.Map("mandate_data"); md != nil {
 		priv.MandateData = md
 	}
+	useSDK := p.Bool("use_stripe_sdk") != nil && *p.Bool("use_stripe_sdk")
+	if apm := pi.AutomaticPaymentMethods; apm != nil && apm.Enabled && apm.AllowRedirects != "never" &&
+		priv.ReturnURL == "" && !priv.OffSession && !useSDK {
+		return nil, errs.Invalid("", "return_url",
+			"This PaymentIntent is configured to accept payment methods enabling redirects, which require a return_url to be provided when confirming. If you'd like to disable payment methods that require redirects, set `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.")
+	}
 	if redirectMethods[pm.Type] && priv.ReturnURL == "" && !priv.OffSession {
 		return nil, errs.Invalid("", "return_url",
 			"This PaymentIntent is configured to accept payment methods enabling redirects, which require a return_url. Pass return_url when confirming.")

@@ -17,6 +17,7 @@ import (
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/mandate"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/store"
 )
@@ -286,6 +287,12 @@ func (s *Service) Detach(ctx context.Context, tx store.Tx, account, pmID string)
 	}
 	if _, err := event.Record(ctx, tx, account, s.Now().Unix(), "payment_method.detached", data, rec.Data); err != nil {
 		return nil, err
+	}
+	// A detached method can no longer be charged, so its mandate ends too.
+	if m := pm.priv.Mandate; m != "" {
+		if err := mandate.Deactivate(ctx, tx, account, m, s.Now()); err != nil {
+			return nil, err
+		}
 	}
 	return pm, nil
 }

@@ -110,17 +110,24 @@ func settle(ctx context.Context, log *slog.Logger, h *api.Server) {
 			return
 		case <-t.C:
 		}
-		for {
-			n, err := h.SettleDue(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Warn("settle delayed debits", "err", err)
-				}
-				break
+		for _, due := range []func(context.Context) (int, error){h.SettleDue, h.SettleDueSetupIntents} {
+			settleAll(ctx, log, due)
+		}
+	}
+}
+
+// settleAll drains one kind of due settlement, a page at a time.
+func settleAll(ctx context.Context, log *slog.Logger, due func(context.Context) (int, error)) {
+	for {
+		n, err := due(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("settle delayed debits", "err", err)
 			}
-			if n < 100 {
-				break
-			}
+			return
+		}
+		if n < 100 {
+			return
 		}
 	}
 }
