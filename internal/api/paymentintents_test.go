@@ -386,6 +386,37 @@ func TestPaymentIntents_ConcurrentConfirms(t *testing.T) {
 		if ok != 1 || stateErrs != 11 || charges != 1 {
 			t.Fatalf("%d successes, %d state errors, %d charges", ok, stateErrs, charges)
 		}
+
+		// Racing captures of one authorization: one capture.
+		auth, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true),
+			CaptureMethod: stripe.String("manual"), PaymentMethodTypes: []*string{stripe.String("card")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, stateErrs = 0, 0
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := sc.V1PaymentIntents.Capture(ctx, auth.ID, &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(1500)})
+				mu.Lock()
+				defer mu.Unlock()
+				var se *stripe.Error
+				switch {
+				case err == nil:
+					ok++
+				case asStripe(err, &se) && se.Code == "payment_intent_unexpected_state":
+					stateErrs++
+				default:
+					t.Errorf("capture: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		ch, _ := sc.V1Charges.Retrieve(ctx, auth.LatestCharge.ID, nil)
+		if ok != 1 || stateErrs != 7 || ch.AmountCaptured != 1500 {
+			t.Fatalf("captures: %d successes, %d state errors, captured %d", ok, stateErrs, ch.AmountCaptured)
+		}
 	})
 }
 
@@ -438,6 +469,43 @@ func TestPaymentIntents_DelayedDebitAndAmazonPay(t *testing.T) {
 			PaymentMethodTypes: []*string{stripe.String("amazon_pay")},
 			PaymentMethodData:  &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("amazon_pay")}})
 		stripeErr(t, err, 400, "invalid_request_error", "", "return_url")
+
+		// A debit needs the customer's mandate.
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("eur"), Confirm: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("sepa_debit")},
+			PaymentMethodData: &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("sepa_debit"),
+				SEPADebit: &stripe.PaymentMethodSEPADebitParams{IBAN: stripe.String("DE89370400440532013000")},
+				BillingDetails: &stripe.PaymentIntentCreatePaymentMethodDataBillingDetailsParams{
+					Name: stripe.String("Jenny Rosen"), Email: stripe.String("jenny@example.com")}}})
+		stripeErr(t, err, 400, "invalid_request_error", "parameter_missing", "mandate_data")
+
+		// Amazon Pay with setup_future_usage=off_session: authorized once on
+		// the page, then charged off-session without the customer.
+		c, _ := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+		first, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("eur"), Confirm: stripe.Bool(true),
+			Customer: stripe.String(c.ID), SetupFutureUsage: stripe.String("off_session"),
+			PaymentMethodTypes: []*string{stripe.String("amazon_pay")}, ReturnURL: stripe.String("https://shop.example/return"),
+			PaymentMethodData: &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("amazon_pay")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(first.NextAction.RedirectToURL.URL)
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noRedirect.PostForm(u.Scheme+"://"+u.Host+u.Path, url.Values{"token": {u.Query().Get("token")}, "action": {"authorize"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		pm, err := sc.V1PaymentMethods.Retrieve(ctx, first.PaymentMethod.ID, nil)
+		if err != nil || pm.Customer == nil || pm.Customer.ID != c.ID {
+			t.Fatalf("saved amazon pay method: %+v %v", pm, err)
+		}
+		later, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("eur"), Confirm: stripe.Bool(true),
+			Customer: stripe.String(c.ID), PaymentMethod: stripe.String(pm.ID), OffSession: stripe.Bool(true),
+			PaymentMethodTypes: []*string{stripe.String("amazon_pay")}})
+		if err != nil || later.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("off-session amazon pay: %+v %v", later, err)
+		}
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/mandate"
 	"github.com/payd/payd/internal/metadata"
 	"github.com/payd/payd/internal/money"
 	"github.com/payd/payd/internal/param"
@@ -504,6 +505,9 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 		return nil, errs.Invalid("", "return_url",
 			"This PaymentIntent is configured to accept payment methods enabling redirects, which require a return_url to be provided when confirming. If you'd like to disable payment methods that require redirects, set `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.")
 	}
+	if debitMethods[pm.Type] && pm.Mandate() == "" && priv.MandateData == nil {
+		return nil, errs.Missing("mandate_data")
+	}
 	if redirectMethods[pm.Type] && priv.ReturnURL == "" && !priv.OffSession {
 		return nil, errs.Invalid("", "return_url",
 			"This PaymentIntent is configured to accept payment methods enabling redirects, which require a return_url. Pass return_url when confirming.")
@@ -588,7 +592,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		}
 		pi.LatestCharge = &ch.ID
 		pi.Status = Processing
-		if err := s.saveMethod(ctx, tx, account, pi, pm); err != nil {
+		if err := s.saveMethod(ctx, tx, account, l, pm); err != nil {
 			return nil, err
 		}
 		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.processing")
@@ -600,7 +604,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		return nil, err
 	}
 	pi.LatestCharge = &ch.ID
-	if err := s.saveMethod(ctx, tx, account, pi, pm); err != nil {
+	if err := s.saveMethod(ctx, tx, account, l, pm); err != nil {
 		return nil, err
 	}
 	if manual {
@@ -611,9 +615,16 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.succeeded")
 }
 
-// saveMethod attaches the method to the intent's customer when the intent
-// asked to set it up for future use.
-func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent, pm *paymentmethod.PaymentMethod) error {
+// debitMethods are charged only under a mandate the customer accepted.
+var debitMethods = map[string]bool{"sepa_debit": true, "us_bank_account": true}
+
+// saveMethod records what the payment leaves behind for later ones: the
+// mandate a debit (or an off-session Amazon Pay setup) runs under, and,
+// when the intent asked to set the method up for future use, its
+// attachment to the intent's customer. A method used without a customer
+// is spent, as on Stripe.
+func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, l *loaded, pm *paymentmethod.PaymentMethod) error {
+	pi := l.pi
 	sfu := ""
 	if pi.SetupFutureUsage != nil {
 		sfu = *pi.SetupFutureUsage
@@ -623,8 +634,22 @@ func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, p
 			sfu = v
 		}
 	}
+	mandateID := pm.Mandate()
+	if mandateID == "" && (debitMethods[pm.Type] || (pm.Type == "amazon_pay" && sfu == "off_session")) {
+		var m *mandate.Mandate
+		var err error
+		if l.priv.MandateData != nil {
+			m, err = mandate.Create(ctx, tx, account, pm.ID, pm.Type, param.Map(l.priv.MandateData).Map("customer_acceptance"), s.Now())
+		} else {
+			// The customer agreed on the provider's page they were sent to.
+			m, err = mandate.CreateAccepted(ctx, tx, account, pm.ID, pm.Type, mandate.Acceptance{Type: "online", Online: &mandate.Online{}}, s.Now())
+		}
+		if err != nil {
+			return err
+		}
+		mandateID, l.priv.Mandate = m.ID, m.ID
+	}
 	if pi.Customer == nil {
-		// Stripe lets a method used without a customer be used only once.
 		return s.Methods.MarkConsumed(ctx, tx, account, pm.ID)
 	}
 	if sfu == "" || sfu == "none" {
@@ -635,7 +660,7 @@ func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, p
 			return err
 		}
 	}
-	return s.Methods.MarkSetUp(ctx, tx, account, pm.ID, sfu == "off_session", "")
+	return s.Methods.MarkSetUp(ctx, tx, account, pm.ID, sfu == "off_session", mandateID)
 }
 
 func (s *Service) charge(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent, pm *paymentmethod.PaymentMethod, status string, captured, threeDS bool, o processor.Outcome, now time.Time) (*charge.Charge, error) {
