@@ -155,15 +155,7 @@ func load(ctx context.Context, tx store.Tx, account, intentID string) (*loaded, 
 
 func decode(rec store.Record) (*loaded, error) {
 	l := &loaded{pi: &PaymentIntent{}, before: rec.Data}
-	if err := json.Unmarshal(rec.Data, l.pi); err != nil {
-		return nil, err
-	}
-	if len(rec.Private) > 0 {
-		if err := json.Unmarshal(rec.Private, &l.priv); err != nil {
-			return nil, err
-		}
-	}
-	return l, nil
+	return l, store.Decode(rec, l.pi, &l.priv)
 }
 
 // Get returns the stored JSON of an intent.

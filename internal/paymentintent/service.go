@@ -257,25 +257,12 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loa
 		return err
 	}
 	pi.Metadata = md
-	switch {
-	case p.Has("payment_method") && p.Has("payment_method_data"):
-		return errs.Invalid("parameters_exclusive", "payment_method_data",
-			"You may only specify one of these parameters: payment_method, payment_method_data.")
-	case p.Has("payment_method_data"):
-		pm, err := s.Methods.Create(ctx, tx, account, p.Map("payment_method_data"), "payment_method_data")
-		if err != nil {
-			return err
-		}
-		pi.PaymentMethod = &pm.ID
-	case p.Has("payment_method"):
-		pi.PaymentMethod = nil
-		if v := p.Str("payment_method"); v != "" {
-			pm, err := s.Methods.Resolve(ctx, tx, account, v, "payment_method")
-			if err != nil {
-				return err
-			}
-			pi.PaymentMethod = &pm.ID
-		}
+	chosen, given, err := s.Methods.Choose(ctx, tx, account, p)
+	if err != nil {
+		return err
+	}
+	if given {
+		pi.PaymentMethod = chosen
 	}
 	if pi.PaymentMethod != nil && (p.Has("payment_method") || p.Has("payment_method_data") || p.Has("payment_method_types")) {
 		pm, err := s.Methods.Get(ctx, tx, account, *pi.PaymentMethod, "payment_method")

@@ -18,6 +18,7 @@ import (
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/mandate"
+	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/store"
 )
@@ -463,3 +464,32 @@ func (s *Service) newMethod(typ string) *PaymentMethod {
 }
 
 func str(s string) *string { return &s }
+
+// Choose applies an intent's payment_method or payment_method_data
+// parameter, which PaymentIntents and SetupIntents take alike: it creates
+// or resolves the method and returns the id to set (nil to clear it), and
+// whether the parameters named a method at all.
+func (s *Service) Choose(ctx context.Context, tx store.Tx, account string, p param.Map) (*string, bool, error) {
+	switch {
+	case p.Has("payment_method") && p.Has("payment_method_data"):
+		return nil, true, errs.Invalid("parameters_exclusive", "payment_method_data",
+			"You may only specify one of these parameters: payment_method, payment_method_data.")
+	case p.Has("payment_method_data"):
+		pm, err := s.Create(ctx, tx, account, p.Map("payment_method_data"), "payment_method_data")
+		if err != nil {
+			return nil, true, err
+		}
+		return &pm.ID, true, nil
+	case p.Has("payment_method"):
+		v := p.Str("payment_method")
+		if v == "" {
+			return nil, true, nil
+		}
+		pm, err := s.Resolve(ctx, tx, account, v, "payment_method")
+		if err != nil {
+			return nil, true, err
+		}
+		return &pm.ID, true, nil
+	}
+	return nil, false, nil
+}

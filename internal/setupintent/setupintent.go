@@ -174,15 +174,7 @@ func load(ctx context.Context, tx store.Tx, account, intentID string) (*loaded, 
 
 func decode(rec store.Record) (*loaded, error) {
 	l := &loaded{si: &SetupIntent{}, before: rec.Data}
-	if err := json.Unmarshal(rec.Data, l.si); err != nil {
-		return nil, err
-	}
-	if len(rec.Private) > 0 {
-		if err := json.Unmarshal(rec.Private, &l.priv); err != nil {
-			return nil, err
-		}
-	}
-	return l, nil
+	return l, store.Decode(rec, l.si, &l.priv)
 }
 
 // loadAnyAccount loads an intent by id alone, for the authorization page,

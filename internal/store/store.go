@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -166,4 +167,16 @@ type IdempotencyKey struct {
 	Body        []byte
 	Created     int64
 	LockedAt    int64
+}
+
+// Decode unmarshals a record's rendered object into data and, when it has
+// any, its private state into private.
+func Decode(r Record, data, private any) error {
+	if err := json.Unmarshal(r.Data, data); err != nil {
+		return err
+	}
+	if len(r.Private) > 0 && private != nil {
+		return json.Unmarshal(r.Private, private)
+	}
+	return nil
 }
