@@ -228,7 +228,7 @@ for ep in $ENDPOINTS; do
 	secs=$(get duration_s)
 	cpu=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v s="$secs" 'BEGIN{printf "%.0f%%", 100*d/hz/s}')
 	# CPU 0 time not used by payd: other processes competing with it.
-	noise=$(awk -v b=$((c1[0] - c0[0])) -v t=$((c1[1] - c0[1])) -v d=$((t1 - t0)) 'BEGIN{printf "%.0f%%", 100*(b-d)/t}')
+	noise=$(awk -v b=$((c1[0] - c0[0])) -v t=$((c1[1] - c0[1])) -v d=$((t1 - t0)) 'BEGIN{v = 100*(b-d)/t; if (v < 0) v = 0; printf "%.0f%%", v}')
 	cpu1=$(awk -v b=$((w1[0] - w0[0])) -v t=$((w1[1] - w0[1])) 'BEGIN{printf "%.0f%%", 100*b/t}')
 	[[ ${#PG_PIDS[@]} -gt 0 ]] && cpu1="$cpu1 (PostgreSQL $(awk -v d=$((g1 - g0)) -v hz="$HZ" -v s="$secs" 'BEGIN{printf "%.0f%%", 100*d/hz/s}'))"
 	verdict=$(awk -v r="$rps" -v t="${TARGET[$ep]}" -v p="$p99" 'BEGIN{

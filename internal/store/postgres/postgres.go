@@ -42,7 +42,7 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres migrate: %w", err)
 	}
-	return sqlstore.New(db, db, dialect, &sql.TxOptions{ReadOnly: true}), nil
+	return sqlstore.New(db, db, dialect), nil
 }
 
 var dialect = sqlstore.Dialect{

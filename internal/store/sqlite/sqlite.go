@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -27,8 +29,17 @@ var migrations embed.FS
 // transaction survives a crash of the process (kill -9); only a power loss
 // may drop the last transactions before a checkpoint.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
-	pragmas := "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_cache_size=-65536"
-	w, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+pragmas+"&_txlock=immediate")
+	registerOnce.Do(func() {
+		sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			// The writer never checkpoints inside a commit: that would
+			// make every queued write wait on fsyncs. checkpoint does it
+			// in the background instead.
+			_, err := c.Exec("PRAGMA wal_autocheckpoint=0", nil)
+			return err
+		}})
+	})
+	pragmas := "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_cache_size=-65536&_stmt_cache_size=64"
+	w, err := sql.Open(writerDriver, "file:"+url.PathEscape(path)+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -51,9 +62,48 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	db := sqlstore.New(w, r, dialect, nil)
+	cp, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+pragmas)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	cp.SetMaxOpenConns(1)
+	db := sqlstore.New(w, r, dialect)
 	db.EnableGroupCommit()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go checkpoint(cp, stop, done)
+	db.OnClose(func() error {
+		close(stop)
+		<-done
+		// A last full checkpoint leaves the database file complete.
+		_, err := cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		return errors.Join(err, cp.Close())
+	})
 	return db, nil
+}
+
+const writerDriver = "sqlite3-payd-writer"
+
+var registerOnce sync.Once
+
+// checkpointEvery is how often the WAL is copied back into the database
+// file. A passive checkpoint never blocks the writer or readers.
+const checkpointEvery = 250 * time.Millisecond
+
+func checkpoint(cp *sql.DB, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 var dialect = sqlstore.Dialect{

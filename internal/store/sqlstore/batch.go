@@ -111,7 +111,7 @@ func (b *batcher) run(batch []*writeReq) {
 		if err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
-		t := &tx{tx: sqlTx, d: b.d}
+		t := &tx{tx: uncancelable{sqlTx}, d: b.d}
 		ran := false
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {

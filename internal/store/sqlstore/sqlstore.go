@@ -35,8 +35,6 @@ type Dialect struct {
 type DB struct {
 	W, R    *sql.DB
 	Dialect Dialect
-	// ReadTxOptions is used for View transactions.
-	ReadTxOptions *sql.TxOptions
 	closers       []func() error
 	batch         *batcher
 	closeOnce     sync.Once
@@ -44,8 +42,8 @@ type DB struct {
 }
 
 // New wraps already-open pools.
-func New(w, r *sql.DB, d Dialect, readOpts *sql.TxOptions) *DB {
-	return &DB{W: w, R: r, Dialect: d, ReadTxOptions: readOpts}
+func New(w, r *sql.DB, d Dialect) *DB {
+	return &DB{W: w, R: r, Dialect: d}
 }
 
 // EnableGroupCommit makes concurrent Updates share commits (see batcher).
@@ -86,7 +84,7 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = db.run(ctx, db.W, nil, fn)
+		err = db.run(ctx, fn)
 		if err == nil || db.Dialect.Retryable == nil || !db.Dialect.Retryable(err) {
 			return err
 		}
@@ -95,12 +93,17 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return err
 }
 
+// View runs fn's reads straight on the read pool, without BEGIN and
+// COMMIT: a retrieve is one statement, and the round trips of a
+// transaction would cost more than the read. Reads of one View therefore
+// each see the latest committed state rather than one snapshot, which no
+// API read depends on.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return db.run(ctx, db.R, db.ReadTxOptions, fn)
+	return fn(&tx{tx: db.R, d: &db.Dialect})
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(store.Tx) error) error {
-	sqlTx, err := pool.BeginTx(ctx, opts)
+func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -115,8 +118,34 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	return nil
 }
 
+// querier is what a tx runs statements on: a *sql.Tx for writes, the
+// pool itself for reads.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// uncancelable runs statements without the caller's context. Inside a
+// group commit a request's context must not interrupt a transaction its
+// neighbours share (each request's context is checked before its turn),
+// and it spares the driver a watcher goroutine per statement.
+type uncancelable struct{ q querier }
+
+func (u uncancelable) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	return u.q.ExecContext(context.Background(), query, args...)
+}
+
+func (u uncancelable) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return u.q.QueryContext(context.Background(), query, args...)
+}
+
+func (u uncancelable) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return u.q.QueryRowContext(context.Background(), query, args...)
+}
+
 type tx struct {
-	tx *sql.Tx
+	tx querier
 	d  *Dialect
 }
 
