@@ -117,3 +117,76 @@ func BenchmarkListCustomers(b *testing.B) {
 		do(b, h, "GET", "/v1/customers?limit=10", "")
 	}
 }
+
+// PaymentIntents: the bodies bench/wrk/pi_create.lua and pi_confirm.lua send.
+const (
+	piCreateBody  = "amount=2000&currency=usd&payment_method_types[]=card"
+	piConfirmBody = piCreateBody + "&payment_method=pm_card_visa&confirm=true"
+)
+
+func BenchmarkCreatePaymentIntent(b *testing.B) {
+	h := newHandler(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		do(b, h, "POST", "/v1/payment_intents", piCreateBody)
+	}
+}
+
+// BenchmarkCreateConfirmPaymentIntent creates and confirms with the test
+// card in one request: a PaymentMethod, a Charge, the succeeded intent and
+// their events in one transaction.
+func BenchmarkCreateConfirmPaymentIntent(b *testing.B) {
+	h := newHandler(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		do(b, h, "POST", "/v1/payment_intents", piConfirmBody)
+	}
+}
+
+func BenchmarkCreateConfirmPaymentIntentParallel(b *testing.B) {
+	h := newHandler(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			do(b, h, "POST", "/v1/payment_intents", piConfirmBody)
+		}
+	})
+}
+
+// seedIntents creates n intents, one in four confirmed (as bench/cmd/seed
+// does), and returns their ids.
+func seedIntents(b *testing.B, h http.Handler, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		body := piCreateBody
+		if i%4 == 0 {
+			body = piConfirmBody
+		}
+		var pi struct{ ID string }
+		if err := json.Unmarshal(do(b, h, "POST", "/v1/payment_intents", body), &pi); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = pi.ID
+	}
+	return ids
+}
+
+func BenchmarkRetrievePaymentIntent(b *testing.B) {
+	h := newHandler(b)
+	ids := seedIntents(b, h, 2000)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		do(b, h, "GET", "/v1/payment_intents/"+ids[i%len(ids)], "")
+		i++
+	}
+}
+
+func BenchmarkListPaymentIntents(b *testing.B) {
+	h := newHandler(b)
+	seedIntents(b, h, 2000)
+	b.ReportAllocs()
+	for b.Loop() {
+		do(b, h, "GET", "/v1/payment_intents?limit=10", "")
+	}
+}

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# bench/run.sh — load-test payd's customer endpoints with wrk.
+# bench/run.sh — load-test payd's customer and PaymentIntent endpoints with wrk.
 #
 #   bench/run.sh sqlite                 # SQLite file under bench/results/
 #   bench/run.sh postgres URL           # e.g. postgres://payd@127.0.0.1:55499/paydbench?sslmode=disable
 #
-# Builds payd, seeds the database to N customers through the real domain code
-# (bench/cmd/seed; an already-seeded database is reused, only topped up),
-# starts payd pinned to CPU 0 and runs wrk pinned to CPU 1, one run per
-# endpoint:
+# Builds payd, seeds the database to N objects of each RESOURCE through the
+# real domain code (bench/cmd/seed; an already-seeded database is reused,
+# only topped up), starts payd pinned to CPU 0 and runs wrk pinned to CPU 1,
+# one run per endpoint:
 #
-#   retrieve  GET  /v1/customers/:id    (random id of a seeded customer)
-#   list      GET  /v1/customers?limit=10
-#   create    POST /v1/customers         (form body, Bearer auth)
+#   retrieve     GET  /v1/customers/:id    (random id of a seeded customer)
+#   list         GET  /v1/customers?limit=10
+#   create       POST /v1/customers         (form body, Bearer auth)
+#   pi_retrieve  GET  /v1/payment_intents/:id (random id of a seeded intent)
+#   pi_list      GET  /v1/payment_intents?limit=10
+#   pi_create    POST /v1/payment_intents   amount=2000&currency=usd&payment_method_types[]=card
+#   pi_confirm   POST /v1/payment_intents   the same + payment_method=pm_card_visa&confirm=true
+#
+#   ENDPOINTS="pi_retrieve pi_list pi_create pi_confirm" bench/run.sh sqlite
 #
 # and prints a Markdown table of req/s and latency percentiles, also written
 # to bench/results/<engine>-<date>.md with wrk's raw output beside it.
@@ -21,10 +27,16 @@
 # PIN_POSTGRES=0: payd then has CPU 0 to itself, as with SQLite.
 #
 # Knobs (environment):
-#   N=1000000          customers to seed
+#   N=1000000          objects of each RESOURCE to seed
 #   DURATION=20s       wrk duration per endpoint; WARMUP=3s before each
 #   CONNS=32           wrk connections (one wrk thread)
 #   ENDPOINTS="retrieve list create"
+#   RESOURCE           what to seed (bench/cmd/seed --resource): "customers",
+#                      "payment_intents" or both; by default what ENDPOINTS
+#                      need (customers for retrieve/list/create,
+#                      payment_intents for pi_*). SQLite keeps one seeded file
+#                      per RESOURCE set: sqlite-<schema>.db for customers (as
+#                      before), sqlite-<schema>-payment_intents.db, …
 #   REPEAT=1           runs per endpoint (each its own table row): on a shared
 #                      machine, repeat and read the rows with little "CPU 0 other"
 #   PORT=4242          payd's port (loopback)
@@ -61,6 +73,32 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-3s}
 CONNS=${CONNS:-32}
 ENDPOINTS=${ENDPOINTS:-"retrieve list create"}
+declare -A TARGET=([create]=8000 [retrieve]=15000 [list]=10000
+	[pi_create]=8000 [pi_confirm]=5000 [pi_retrieve]=15000 [pi_list]=10000)
+declare -A SCRIPT=([create]=create.lua [retrieve]=retrieve.lua [list]=list.lua
+	[pi_create]=pi_create.lua [pi_confirm]=pi_confirm.lua [pi_retrieve]=pi_retrieve.lua [pi_list]=pi_list.lua)
+declare -A LABEL=([create]="POST /v1/customers" [retrieve]="GET /v1/customers/:id" [list]="GET /v1/customers?limit=10"
+	[pi_create]="POST /v1/payment_intents" [pi_confirm]="POST /v1/payment_intents confirm=true pm_card_visa"
+	[pi_retrieve]="GET /v1/payment_intents/:id" [pi_list]="GET /v1/payment_intents?limit=10")
+# The resource an endpoint needs seeded.
+declare -A NEEDS=([create]=customers [retrieve]=customers [list]=customers
+	[pi_create]=payment_intents [pi_confirm]=payment_intents [pi_retrieve]=payment_intents [pi_list]=payment_intents)
+if [[ -z ${RESOURCE:-} ]]; then
+	RESOURCE=
+	for r in customers payment_intents; do
+		for ep in $ENDPOINTS; do
+			if [[ ${NEEDS[$ep]:-} == "$r" ]]; then RESOURCE="$RESOURCE $r"; break; fi
+		done
+	done
+	RESOURCE=${RESOURCE# }
+fi
+for ep in $ENDPOINTS; do
+	[[ -n ${SCRIPT[$ep]:-} ]] || { echo "run.sh: unknown endpoint $ep (know: ${!SCRIPT[*]})" >&2; exit 1; }
+	[[ " $RESOURCE " == *" ${NEEDS[$ep]} "* ]] || { echo "run.sh: endpoint $ep needs RESOURCE to include ${NEEDS[$ep]} (RESOURCE=\"$RESOURCE\")" >&2; exit 1; }
+done
+for r in $RESOURCE; do
+	[[ $r == customers || $r == payment_intents ]] || { echo "run.sh: RESOURCE $r: want customers and/or payment_intents" >&2; exit 1; }
+done
 PORT=${PORT:-4242}
 PPROF_PORT=${PPROF_PORT:-6060}
 KEY=${KEY:-sk_test_bench:pk_test_bench}
@@ -87,7 +125,7 @@ postgres)
 	URL=${2:-}
 	[[ -n $URL ]] || die "usage: bench/run.sh postgres postgres://USER@127.0.0.1:PORT/DB"
 	DB_SEED=$URL
-	IDS=$RESULTS/postgres-$(printf %s "$URL" | sha1sum | cut -c1-8).ids
+	IDS_BASE=$RESULTS/postgres-$(printf %s "$URL" | sha1sum | cut -c1-8)
 	;;
 *) die "usage: bench/run.sh sqlite | bench/run.sh postgres URL" ;;
 esac
@@ -95,19 +133,31 @@ esac
 echo "==== build"
 build_bench "$ROOT" "$RESULTS"
 if [[ $ENGINE == sqlite ]]; then
-	SEEDED=$RESULTS/sqlite-$SCHEMA_ID.db
+	if [[ $RESOURCE == customers ]]; then
+		IDS_BASE=$RESULTS/sqlite-$SCHEMA_ID
+	else
+		IDS_BASE=$RESULTS/sqlite-$SCHEMA_ID-${RESOURCE// /+}
+	fi
+	SEEDED=$IDS_BASE.db
 	DB_SEED="sqlite:$SEEDED"
-	IDS=$RESULTS/sqlite-$SCHEMA_ID.ids
 fi
 
-echo "==== seed ($N customers)"
-"$BIN/seed" --db "$DB_SEED" --key "$KEY" --n "$N" --ids "$IDS"
+# The ids file of each resource, for its retrieve script: customers keep the
+# old name (<base>.ids).
+declare -A IDS_OF=([customers]=$IDS_BASE.ids [payment_intents]=$IDS_BASE.payment_intents.ids)
+for r in $RESOURCE; do
+	echo "==== seed ($N $r)"
+	"$BIN/seed" --db "$DB_SEED" --key "$KEY" --resource "$r" --n "$N" --ids "${IDS_OF[$r]}"
+done
 
 DB_RUN=$DB_SEED
 if [[ $ENGINE == sqlite && ${FRESH:-0} != 1 ]]; then
 	# Work on a copy so that creates do not grow the seeded file.
 	rm -f "$RESULTS/sqlite-run.db" "$RESULTS/sqlite-run.db-wal" "$RESULTS/sqlite-run.db-shm"
 	cp "$SEEDED" "$RESULTS/sqlite-run.db"
+	# seed closes the database cleanly, which normally checkpoints and removes
+	# the WAL; if one is left, it holds committed rows: copy it too.
+	if [[ -s $SEEDED-wal ]]; then cp "$SEEDED-wal" "$RESULTS/sqlite-run.db-wal"; fi
 	DB_RUN="sqlite:$RESULTS/sqlite-run.db"
 fi
 
@@ -177,10 +227,6 @@ wait_quiet() {
 	done
 }
 
-declare -A TARGET=([create]=8000 [retrieve]=15000 [list]=10000)
-declare -A SCRIPT=([create]=create.lua [retrieve]=retrieve.lua [list]=list.lua)
-declare -A LABEL=([create]="POST /v1/customers" [retrieve]="GET /v1/customers/:id" [list]="GET /v1/customers?limit=10")
-
 pg_ticks() {
 	local t=0 p
 	[[ ${#PG_PIDS[@]} -gt 0 ]] || { echo 0; return; }
@@ -193,10 +239,9 @@ pg_ticks() {
 ROWS=()
 for rep in $(seq 1 "${REPEAT:-1}"); do
 for ep in $ENDPOINTS; do
-	[[ -n ${SCRIPT[$ep]:-} ]] || die "unknown endpoint $ep"
 	if [[ $rep -gt 1 ]]; then ep_log=$ep.$rep; else ep_log=$ep; fi
 	echo "==== $ep: ${LABEL[$ep]}"
-	export PAYD_KEY=$SK PAYD_IDS=$IDS
+	export PAYD_KEY=$SK PAYD_IDS=${IDS_OF[${NEEDS[$ep]}]}
 	"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$PORT" >"$LOG/$ep.warmup.txt"
 	wait_quiet
 	uptime >"$LOG/$ep_log.load.txt"
@@ -248,7 +293,7 @@ for p in "${PG_PIDS[@]}"; do
 done
 
 {
-	echo "### $ENGINE, $(date -u '+%Y-%m-%d %H:%M UTC'), $N seeded customers"
+	echo "### $ENGINE, $(date -u '+%Y-%m-%d %H:%M UTC'), $N seeded ${RESOURCE// / and }"
 	echo
 	echo "payd: $SRC_DESC."
 	echo "payd (GOMAXPROCS 1) on CPU 0, wrk -t1 -c$CONNS -d$DURATION on CPU 1, $SCHED$([[ $ENGINE == postgres && ${#PG_PIDS[@]} -gt 0 ]] && echo ", PostgreSQL on CPU 1")$([[ $PROFILE == 1 ]] && echo ", PROFILED (pprof on)")."

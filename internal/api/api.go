@@ -76,6 +76,7 @@ func New(cfg Config) *Server {
 	}
 	s.customers = &customer.Service{Now: s.now}
 	s.paymentMethods = &paymentmethod.Service{Now: s.now, Customers: s.customers, Processor: proc}
+	s.customers.Methods = s.paymentMethods
 	s.intents = &paymentintent.Service{Now: s.now, Processor: proc, Methods: s.paymentMethods,
 		Customers: s.customers, AuthorizeURL: authorizeURL}
 	s.setups = &setupintent.Service{Now: s.now, Processor: proc, Methods: s.paymentMethods,

@@ -141,6 +141,7 @@ func TestCustomers_ParameterErrors(t *testing.T) {
 			{"POST", "/v1/customers", "email=", 400, "parameter_invalid_empty", "email"},
 			{"POST", "/v1/customers", "tax_exempt=sometimes", 400, "", "tax_exempt"},
 			{"POST", "/v1/customers", "source=tok_visa", 400, "", "source"},
+			{"POST", "/v1/customers", "payment_method=pm_nope", 404, "resource_missing", "payment_method"},
 			{"POST", "/v1/customers", "test_clock=clock_1", 400, "", "test_clock"},
 			{"POST", "/v1/customers", "invoice_prefix=ab", 400, "", "invoice_prefix"},
 			{"POST", "/v1/customers", "metadata[" + strings.Repeat("k", 41) + "]=v", 400, "", "metadata"},
@@ -344,6 +345,46 @@ func TestCustomers_DeleteDetachesPaymentMethods(t *testing.T) {
 		types := eventTypes(t, sc)
 		if strings.Join(types[len(types)-2:], ",") != "payment_method.detached,customer.deleted" {
 			t.Fatalf("events: %v", types)
+		}
+	})
+}
+
+func TestCustomers_PaymentMethodAndDefault(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		c, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{PaymentMethod: stripe.String("pm_card_visa"),
+			InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		def := c.InvoiceSettings.DefaultPaymentMethod
+		if def == nil || !strings.HasPrefix(def.ID, "pm_") || def.ID == "pm_card_visa" {
+			t.Fatalf("default: %+v", c.InvoiceSettings)
+		}
+		pm, err := sc.V1PaymentMethods.Retrieve(ctx, def.ID, nil)
+		if err != nil || pm.Customer == nil || pm.Customer.ID != c.ID {
+			t.Fatalf("attached: %+v %v", pm, err)
+		}
+		// The default must be one of the customer's own methods.
+		other, _ := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{PaymentMethod: stripe.String("pm_card_mastercard")})
+		otherPM := ""
+		for p, err := range sc.V1Customers.ListPaymentMethods(ctx, &stripe.CustomerListPaymentMethodsParams{Customer: stripe.String(other.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			otherPM = p.ID
+		}
+		_, err = sc.V1Customers.Update(ctx, c.ID, &stripe.CustomerUpdateParams{
+			InvoiceSettings: &stripe.CustomerUpdateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String(otherPM)}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "invoice_settings[default_payment_method]")
+		// Detaching the default clears it.
+		if _, err := sc.V1PaymentMethods.Detach(ctx, def.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := sc.V1Customers.Retrieve(ctx, c.ID, nil)
+		if got.InvoiceSettings.DefaultPaymentMethod != nil {
+			t.Fatalf("default after detach: %+v", got.InvoiceSettings.DefaultPaymentMethod)
 		}
 	})
 }

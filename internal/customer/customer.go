@@ -102,6 +102,19 @@ type Deleted struct {
 // Service holds what customer operations depend on.
 type Service struct {
 	Now func() time.Time
+	// Methods saves payment methods to customers; nil refuses the
+	// parameters that need it.
+	Methods Methods
+}
+
+// Methods is what customers need of PaymentMethods. It is an interface
+// because the paymentmethod package builds on this one.
+type Methods interface {
+	// AttachTo saves the method (or a test id such as pm_card_visa, which
+	// becomes a new method) to the customer and returns its id.
+	AttachTo(ctx context.Context, tx store.Tx, account, pmID, customerID string) (string, error)
+	// CustomerOf names the customer a method is saved to, or nil.
+	CustomerOf(ctx context.Context, tx store.Tx, account, pmID, paramName string) (*string, error)
 }
 
 // unsupported lists parameters that need resources payd does not have yet;
@@ -118,7 +131,6 @@ var unsupported = map[string]string{
 	"tax":                    "Automatic tax is not supported by payd.",
 	"tax_id_data":            "Tax IDs are not supported by payd.",
 	"test_clock":             "Test clocks are not supported by payd.",
-	"payment_method":         "PaymentMethods are not supported by this version of payd.",
 }
 
 // Create makes a customer from validated create parameters.
@@ -139,17 +151,68 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if err := apply(c, p); err != nil {
 		return nil, nil, err
 	}
-	data, err := json.Marshal(c)
-	if err != nil {
+	// The customer row exists before its payment method is saved to it;
+	// its event is recorded once the default method is known.
+	if _, err := s.put(ctx, tx, account, c, true); err != nil {
 		return nil, nil, err
 	}
-	if err := tx.Insert(ctx, Table, record(account, c, data, false)); err != nil {
+	if pmID := p.Str("payment_method"); pmID != "" {
+		if s.Methods == nil {
+			return nil, nil, errs.Invalid("", "payment_method", "PaymentMethods are not available.")
+		}
+		attached, err := s.Methods.AttachTo(ctx, tx, account, pmID, c.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if d := c.InvoiceSettings.DefaultPaymentMethod; d != nil && *d == pmID {
+			c.InvoiceSettings.DefaultPaymentMethod = &attached
+		}
+	}
+	if err := s.checkDefault(ctx, tx, account, c); err != nil {
+		return nil, nil, err
+	}
+	data, err := s.put(ctx, tx, account, c, false)
+	if err != nil {
 		return nil, nil, err
 	}
 	if _, err := event.Record(ctx, tx, account, now, "customer.created", data, nil); err != nil {
 		return nil, nil, err
 	}
 	return c, data, nil
+}
+
+// put writes the customer (inserting it when insert) and returns its JSON.
+func (s *Service) put(ctx context.Context, tx store.Tx, account string, c *Customer, insert bool) ([]byte, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if insert {
+		return data, tx.Insert(ctx, Table, record(account, c, data, false))
+	}
+	return data, tx.Put(ctx, Table, record(account, c, data, false))
+}
+
+// checkDefault accepts invoice_settings[default_payment_method] only for a
+// method saved to this customer, as Stripe does.
+func (s *Service) checkDefault(ctx context.Context, tx store.Tx, account string, c *Customer) error {
+	d := c.InvoiceSettings.DefaultPaymentMethod
+	if d == nil {
+		return nil
+	}
+	const param = "invoice_settings[default_payment_method]"
+	if s.Methods == nil {
+		return errs.Invalid("", param, "PaymentMethods are not available.")
+	}
+	owner, err := s.Methods.CustomerOf(ctx, tx, account, *d, param)
+	if err != nil {
+		return err
+	}
+	if owner == nil || *owner != c.ID {
+		return errs.Invalid("", param,
+			"The customer does not have a payment method with the ID %s. The payment method must be attached to the customer.", *d)
+	}
+	return nil
 }
 
 // Update applies validated update parameters to an existing, live customer.
@@ -160,6 +223,11 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, customerID s
 	}
 	if err := apply(c, p); err != nil {
 		return nil, nil, err
+	}
+	if p.Map("invoice_settings").Has("default_payment_method") {
+		if err := s.checkDefault(ctx, tx, account, c); err != nil {
+			return nil, nil, err
+		}
 	}
 	data, err := json.Marshal(c)
 	if err != nil {
@@ -192,6 +260,25 @@ func (s *Service) Delete(ctx context.Context, tx store.Tx, account, customerID s
 		return nil, err
 	}
 	return json.Marshal(Deleted{ID: c.ID, Object: "customer", Deleted: true})
+}
+
+// ClearDefault forgets pmID as the customer's default payment method, for
+// when the method is detached (customer.updated if it was the default).
+func (s *Service) ClearDefault(ctx context.Context, tx store.Tx, account, customerID, pmID string) error {
+	rec, c, err := s.load(ctx, tx, account, customerID, true)
+	if err != nil {
+		return err
+	}
+	if d := c.InvoiceSettings.DefaultPaymentMethod; d == nil || *d != pmID {
+		return nil
+	}
+	c.InvoiceSettings.DefaultPaymentMethod = nil
+	data, err := s.put(ctx, tx, account, c, false)
+	if err != nil {
+		return err
+	}
+	_, err = event.Record(ctx, tx, account, s.Now().Unix(), "customer.updated", data, rec.Data)
+	return err
 }
 
 // Retrieve returns the stored customer JSON, or the deleted stub.
@@ -324,9 +411,7 @@ func apply(c *Customer, p param.Map) error {
 }
 
 func invoiceSettings(s *InvoiceSettings, p param.Map) error {
-	if p.Has("default_payment_method") {
-		return errs.Invalid("", "invoice_settings[default_payment_method]", "PaymentMethods are not supported by this version of payd.")
-	}
+	optString(p, "default_payment_method", &s.DefaultPaymentMethod)
 	if p.Has("custom_fields") {
 		s.CustomFields = nil
 		for _, f := range p.Maps("custom_fields") {

@@ -280,6 +280,9 @@ func (s *Service) Detach(ctx context.Context, tx store.Tx, account, pmID string)
 	if pm.Customer == nil {
 		return nil, errs.Invalid("", "", msgNotAttached)
 	}
+	if err := s.Customers.ClearDefault(ctx, tx, account, *pm.Customer, pm.ID); err != nil && !isNotFound(err) {
+		return nil, err
+	}
 	pm.Customer = nil
 	pm.priv.Detached = true
 	data, err := s.save(ctx, tx, account, pm)
@@ -492,4 +495,28 @@ func (s *Service) Choose(ctx context.Context, tx store.Tx, account string, p par
 		return &pm.ID, true, nil
 	}
 	return nil, false, nil
+}
+
+// AttachTo is Attach for the Customers API (customer.Methods).
+func (s *Service) AttachTo(ctx context.Context, tx store.Tx, account, pmID, customerID string) (string, error) {
+	pm, err := s.Attach(ctx, tx, account, pmID, customerID)
+	if err != nil {
+		return "", err
+	}
+	return pm.ID, nil
+}
+
+// CustomerOf names the customer pm is saved to (customer.Methods).
+func (s *Service) CustomerOf(ctx context.Context, tx store.Tx, account, pmID, paramName string) (*string, error) {
+	pm, err := s.Get(ctx, tx, account, pmID, paramName)
+	if err != nil {
+		return nil, err
+	}
+	return pm.Customer, nil
+}
+
+// isNotFound reports a 404, such as for a customer deleted meanwhile.
+func isNotFound(err error) bool {
+	e, ok := errs.As(err)
+	return ok && e.Status == 404
 }

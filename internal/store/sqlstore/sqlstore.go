@@ -33,12 +33,12 @@ type Dialect struct {
 // which for SQLite is a separate pool of read-only connections so that reads
 // never queue behind the single writer.
 type DB struct {
-	W, R    *sql.DB
-	Dialect Dialect
-	closers       []func() error
-	batch         *batcher
-	closeOnce     sync.Once
-	closeErr      error
+	W, R      *sql.DB
+	Dialect   Dialect
+	closers   []func() error
+	batch     *batcher
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New wraps already-open pools.
