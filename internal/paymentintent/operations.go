@@ -2,7 +2,6 @@ package paymentintent
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 
 	"github.com/payd/payd/internal/charge"
@@ -104,7 +103,7 @@ func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, intentID str
 		}
 	}
 	pi.Status, pi.CanceledAt, pi.NextAction, pi.AmountCapturable = Canceled, &now, nil, 0
-	l.priv.Action, l.priv.Token = "", ""
+	l.priv.End()
 	return save(ctx, tx, account, now, l, false, "payment_intent.canceled")
 }
 
@@ -138,8 +137,7 @@ func pendingAction(l *loaded) Action {
 // checkToken accepts only the current attempt's token of an intent that
 // still waits for the customer.
 func checkToken(l *loaded, token string) error {
-	if l.pi.Status != RequiresAction || l.priv.Token == "" ||
-		subtle.ConstantTimeCompare([]byte(l.priv.Token), []byte(token)) != 1 {
+	if l.pi.Status != RequiresAction || !l.priv.Valid(token) {
 		return ErrStaleAction
 	}
 	return nil
@@ -166,7 +164,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 		return nil, err
 	}
 	kind := l.priv.Action
-	l.priv.Action, l.priv.Token = "", ""
+	l.priv.End()
 	if !approve {
 		now := s.Now().Unix()
 		l.pi.Status, l.pi.NextAction = RequiresPaymentMethod, nil

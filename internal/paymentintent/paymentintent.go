@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/payd/payd/internal/customeraction"
 	"slices"
 	"strings"
 	"time"
@@ -107,25 +108,15 @@ type PaymentIntent struct {
 }
 
 // AutomaticMethods is automatic_payment_methods.
-type AutomaticMethods struct {
-	AllowRedirects string `json:"allow_redirects,omitempty"`
-	Enabled        bool   `json:"enabled"`
-}
+type AutomaticMethods = customeraction.AutomaticMethods
 
 // private is the intent's server-side state.
 type private struct {
-	// Action is what the customer must do while requires_action
-	// (processor.ActionThreeDS or ActionRedirect) and Token the one-time
-	// secret of the authorization page for that attempt.
-	Action string `json:"action,omitempty"`
-	Token  string `json:"token,omitempty"`
-	// ReturnURL is where the authorization page sends the customer.
-	ReturnURL string `json:"return_url,omitempty"`
+	// Step is the customer's pending step (3-D Secure, a redirect).
+	customeraction.Step
 	// OffSession and ThreeDS are the current attempt's settings.
 	OffSession bool   `json:"off_session,omitempty"`
 	ThreeDS    string `json:"three_d_secure,omitempty"`
-	// Authenticated: the customer completed the action for this attempt.
-	Authenticated bool `json:"authenticated,omitempty"`
 	// Mandate is the mandate id the attempt relies on or created.
 	Mandate string `json:"mandate,omitempty"`
 	// MandateData is the customer acceptance sent with the attempt.

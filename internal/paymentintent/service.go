@@ -378,7 +378,8 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 		return nil, err
 	}
 	if p.Has("payment_method") || p.Has("payment_method_data") {
-		pi.NextAction, l.priv.Action, l.priv.Token = nil, "", ""
+		pi.NextAction = nil
+		l.priv.End()
 		pi.Status = RequiresPaymentMethod
 		if pi.PaymentMethod != nil {
 			pi.Status = RequiresConfirmation
@@ -467,7 +468,8 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 		return nil, err
 	}
 	priv := &l.priv
-	priv.Authenticated, priv.Action, priv.Token = false, "", ""
+	priv.Authenticated = false
+	priv.End()
 	if p.Has("return_url") {
 		priv.ReturnURL = p.Str("return_url")
 	}
@@ -535,16 +537,9 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	pi.NextAction, pi.LastPaymentError = nil, nil
 	switch o.Result {
 	case processor.RequiresAction:
-		priv.Action, priv.Token = o.Action, id.Random(32)
-		url := s.AuthorizeURL(ctx, pi.ID, priv.Token)
+		url := s.AuthorizeURL(ctx, pi.ID, priv.Begin(o.Action))
 		pi.Status = RequiresAction
-		if priv.ReturnURL != "" || o.Action == processor.ActionRedirect {
-			pi.NextAction = map[string]any{"type": "redirect_to_url",
-				"redirect_to_url": map[string]any{"url": url, "return_url": priv.ReturnURL}}
-		} else {
-			pi.NextAction = map[string]any{"type": "use_stripe_sdk",
-				"use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect", "stripe_js": url, "source": "payatt_" + priv.Token[:24]}}
-		}
+		pi.NextAction = priv.NextAction(url, "payatt")
 		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.requires_action")
 
 	case processor.Declined:

@@ -2,7 +2,6 @@ package setupintent
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 
 	"github.com/payd/payd/internal/errs"
@@ -26,7 +25,8 @@ func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, intentID str
 		si.CancellationReason = &r
 	}
 	si.Status, si.NextAction = Canceled, nil
-	l.priv.Action, l.priv.Token, l.priv.Acceptance = "", "", nil
+	l.priv.End()
+	l.priv.Acceptance = nil
 	return save(ctx, tx, account, nowUnix(s.Now), l, false, "setup_intent.canceled")
 }
 
@@ -56,8 +56,7 @@ func (s *Service) PendingAction(ctx context.Context, tx store.Tx, intentID, toke
 // checkToken accepts only the current attempt's token of an intent that
 // still waits for the customer.
 func checkToken(l *loaded, token string) error {
-	if l.si.Status != RequiresAction || l.priv.Token == "" ||
-		subtle.ConstantTimeCompare([]byte(l.priv.Token), []byte(token)) != 1 {
+	if l.si.Status != RequiresAction || !l.priv.Valid(token) {
 		return ErrStaleAction
 	}
 	return nil
@@ -100,7 +99,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 	if err != nil {
 		return nil, err
 	}
-	l.priv.Action, l.priv.Token = "", ""
+	l.priv.End()
 	if !approve {
 		pmJSON, _ := json.Marshal(pm)
 		code := "setup_intent_authentication_failure"

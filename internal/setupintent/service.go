@@ -290,7 +290,8 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 		return nil, err
 	}
 	if can("update", si.Status) && (p.Has("payment_method") || p.Has("payment_method_data")) {
-		si.NextAction, l.priv.Action, l.priv.Token = nil, "", ""
+		si.NextAction = nil
+		l.priv.End()
 		si.Status = RequiresPaymentMethod
 		if si.PaymentMethod != nil {
 			si.Status = RequiresConfirmation
@@ -360,7 +361,8 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 	if mandate.AcceptanceRequired(pm.Type) && priv.Acceptance == nil {
 		return nil, errs.Missing("mandate_data")
 	}
-	priv.Authenticated, priv.Action, priv.Token = false, "", ""
+	priv.Authenticated = false
+	priv.End()
 	outcome := s.Processor.Setup(ctx, s.request(si, priv, pm.Processor()))
 	return s.record(ctx, tx, account, l, pm, outcome, nil)
 }
@@ -379,16 +381,9 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	si.NextAction, si.LastSetupError = nil, nil
 	switch o.Result {
 	case processor.RequiresAction:
-		priv.Action, priv.Token = o.Action, id.Random(32)
-		url := s.AuthorizeURL(ctx, si.ID, priv.Token)
+		url := s.AuthorizeURL(ctx, si.ID, priv.Begin(o.Action))
 		si.Status = RequiresAction
-		if priv.ReturnURL != "" || o.Action == processor.ActionRedirect {
-			si.NextAction = map[string]any{"type": "redirect_to_url",
-				"redirect_to_url": map[string]any{"url": url, "return_url": priv.ReturnURL}}
-		} else {
-			si.NextAction = map[string]any{"type": "use_stripe_sdk",
-				"use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect", "stripe_js": url, "source": "setatt_" + priv.Token[:24]}}
-		}
+		si.NextAction = priv.NextAction(url, "setatt")
 		return save(ctx, tx, account, now.Unix(), l, false, "setup_intent.requires_action")
 
 	case processor.Declined:

@@ -14,6 +14,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/payd/payd/internal/customeraction"
 	"slices"
 	"time"
 
@@ -126,24 +127,14 @@ type SetupIntent struct {
 }
 
 // AutomaticMethods is automatic_payment_methods.
-type AutomaticMethods struct {
-	AllowRedirects string `json:"allow_redirects,omitempty"`
-	Enabled        bool   `json:"enabled"`
-}
+type AutomaticMethods = customeraction.AutomaticMethods
 
 // private is the intent's server-side state.
 type private struct {
-	// Action is what the customer must do while requires_action
-	// (processor.ActionThreeDS or ActionRedirect) and Token the one-time
-	// secret of the authorization page for that attempt.
-	Action string `json:"action,omitempty"`
-	Token  string `json:"token,omitempty"`
-	// ReturnURL is where the authorization page sends the customer.
-	ReturnURL string `json:"return_url,omitempty"`
+	// Step is the customer's pending step (3-D Secure, a redirect).
+	customeraction.Step
 	// ThreeDS is payment_method_options[card][request_three_d_secure].
 	ThreeDS string `json:"three_d_secure,omitempty"`
-	// Authenticated: the customer completed the action for this attempt.
-	Authenticated bool `json:"authenticated,omitempty"`
 	// Acceptance is the attempt's mandate_data[customer_acceptance], kept
 	// until the mandate is created (after a redirect, possibly).
 	Acceptance *mandate.Acceptance `json:"acceptance,omitempty"`
