@@ -158,6 +158,9 @@ if [[ $ENGINE == sqlite && ${FRESH:-0} != 1 ]]; then
 	# seed closes the database cleanly, which normally checkpoints and removes
 	# the WAL; if one is left, it holds committed rows: copy it too.
 	if [[ -s $SEEDED-wal ]]; then cp "$SEEDED-wal" "$RESULTS/sqlite-run.db-wal"; fi
+	# Write the copy out now, or the kernel's writeback of it (GBs) lands on
+	# CPU 0 during the first endpoint's run.
+	sync "$RESULTS/sqlite-run.db"
 	DB_RUN="sqlite:$RESULTS/sqlite-run.db"
 fi
 
@@ -255,6 +258,11 @@ for ep in $ENDPOINTS; do
 	c0=($(cpu_stat cpu0)); w0=($(cpu_stat cpu1))
 	"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$PORT" | tee "$LOG/$ep_log.txt"
 	t1=$(cpu_ticks "$PAYD_PID")
+	# How much of the SQLite file is in the page cache: this VM's kdamond
+	# pages out cold page cache, so big files are partly read from disk.
+	if [[ $ENGINE == sqlite ]] && command -v fincore >/dev/null; then
+		fincore "${DB_RUN#sqlite:}" >"$LOG/$ep_log.fincore.txt" 2>&1 || true
+	fi
 	g1=$(pg_ticks)
 	c1=($(cpu_stat cpu0)); w1=($(cpu_stat cpu1))
 	if [[ -n $prof_pid ]]; then

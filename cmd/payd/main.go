@@ -2,6 +2,9 @@
 //
 //	payd serve [--addr 127.0.0.1:4242] [--db sqlite:payd.db] [--key SK:PK]... [--log-level info]
 //	payd version
+//	payd listen --forward-to URL [--events TYPES]
+//	payd trigger EVENT_TYPE
+//	payd events tail|resend|deliveries
 package main
 
 import (
@@ -22,16 +25,25 @@ import (
 	"github.com/payd/payd/internal/server"
 	"github.com/payd/payd/internal/store/engine"
 	"github.com/payd/payd/internal/version"
+	"github.com/payd/payd/internal/webhook"
 )
 
 const usage = `payd — a payments server that speaks Stripe's API.
 
 Usage:
-  payd serve [flags]   run the server (the default when no command is given)
-  payd version         print payd's version and the Stripe API version it speaks
-  payd help            show this help
+  payd serve [flags]            run the server (the default when no command is given)
+  payd version                  print payd's version and the Stripe API version it speaks
+  payd help [COMMAND]           show this help, or a command's
 
-Run "payd serve --help" for the server's flags.
+Talking to a running payd (--api-key or PAYD_API_KEY, --api-base or PAYD_API_BASE):
+  payd listen --forward-to URL  receive webhooks locally and forward them, signed, to your app
+  payd trigger EVENT_TYPE       create the objects that cause an event (payment_intent.succeeded, …)
+  payd events tail              print new events as they happen
+  payd events resend EVENT_ID   deliver an event to its webhook endpoints again
+  payd events deliveries EVENT_ID
+                                show an event's webhook delivery attempts
+
+Run "payd COMMAND --help" for a command's flags.
 `
 
 func main() {
@@ -49,7 +61,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintf(stdout, "payd %s (Stripe API %s)\n", version.Version, version.APIVersion)
 		return 0
+	case "listen":
+		return listenCmd(args, stdout, stderr)
+	case "trigger":
+		return triggerCmd(args, stdout, stderr)
+	case "events":
+		return eventsCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
+		if len(args) > 0 && args[0] != "help" {
+			return run([]string{args[0], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -70,6 +91,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", envOr("PAYD_DB", engine.Default), "database: sqlite:PATH or postgres://USER@HOST:PORT/DB (env PAYD_DB)")
 	logLevel := fs.String("log-level", envOr("PAYD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env PAYD_LOG_LEVEL)")
 	settleDelay := fs.Duration("debit-settle-delay", envDuration("PAYD_DEBIT_SETTLE_DELAY", processor.DefaultSettleDelay), "how long test bank debits stay processing before they settle (env PAYD_DEBIT_SETTLE_DELAY)")
+	webhookTimeout := fs.Duration("webhook-timeout", envDuration("PAYD_WEBHOOK_TIMEOUT", webhook.DefaultTimeout), "how long a webhook receiver has to answer 2xx before the attempt counts as failed (env PAYD_WEBHOOK_TIMEOUT)")
+	webhookRetries := fs.String("webhook-retry-schedule", envOr("PAYD_WEBHOOK_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "waits between failed webhook attempts, comma-separated; \"none\" for no retries (env PAYD_WEBHOOK_RETRY_SCHEDULE)")
 	var keys keyList
 	fs.Var(&keys, "key", "declare an account with exactly these keys, SK:PK; repeatable (env PAYD_KEYS, comma-separated)")
 	fs.Usage = func() {
@@ -95,6 +118,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	schedule, err := webhook.ParseSchedule(*webhookRetries)
+	if err != nil {
+		fmt.Fprintf(stderr, "payd serve: --webhook-retry-schedule: %v\n", err)
+		return 2
+	}
 	var pairs []account.Pair
 	for _, k := range keys {
 		p, err := account.ParsePair(k)
@@ -114,6 +142,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	err = server.Run(ctx, server.Config{
 		Addr: *addr, Store: st, Keys: pairs, Logger: log, DebitSettleDelay: *settleDelay,
+		Webhooks: webhook.Config{Timeout: *webhookTimeout, Schedule: schedule},
 		Ready: func(bound string, accounts []account.Pair) {
 			fmt.Fprintf(stdout, "payd %s listening on http://%s (database %s)\n", version.Version, bound, redactURL(*db))
 			for _, a := range accounts {

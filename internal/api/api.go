@@ -121,6 +121,7 @@ func (s *Server) routes() {
 	s.setupIntentRoutes()
 	s.refundRoutes()
 	s.confirmationTokenRoutes()
+	s.webhookRoutes()
 	s.pageRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -54,13 +54,43 @@ type handlerFunc func(c *call) (result, error)
 // handle registers one endpoint and wraps it in the pipeline every endpoint
 // shares: authenticate → decode and validate → (claim idempotency key) →
 // run in a transaction → expand → store the idempotent response → write.
+// Parameters are validated against the spec's schema for the operation the
+// pattern names.
 func (s *Server) handle(pattern string, acc access, fn handlerFunc) {
+	decode := func(raw string) (map[string]any, error) { return form.DecodeRequest(raw, pattern) }
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, pattern, acc, fn)
+		s.serve(w, r, acc, fn, decode)
 	})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, acc access, fn handlerFunc) {
+// ownPrefix is where payd's own API lives: endpoints Stripe does not have,
+// kept out of /v1 so that nothing there ever differs from Stripe.
+const ownPrefix = "/_payd/"
+
+// handleOwn registers one of payd's own endpoints under ownPrefix with the
+// same pipeline as handle. Stripe's spec has no schema for them, so each
+// brings its own; a /v1 route can never take this path and skip the spec.
+func (s *Server) handleOwn(pattern string, acc access, schema *form.Schema, fn handlerFunc) {
+	if _, path, _ := strings.Cut(pattern, " "); !strings.HasPrefix(path, ownPrefix) {
+		panic("api: handleOwn is for " + ownPrefix + " routes, got " + pattern)
+	}
+	decode := func(raw string) (map[string]any, error) {
+		pairs, err := form.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		tree, err := form.Decode(pairs)
+		if err != nil {
+			return nil, err
+		}
+		return form.Validate(schema, tree)
+	}
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, acc, fn, decode)
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn handlerFunc, decode func(raw string) (map[string]any, error)) {
 	ctx := r.Context()
 	key, err := s.authenticate(ctx, r)
 	if err != nil {
@@ -94,7 +124,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, a
 			return
 		}
 	}
-	tree, err := form.DecodeRequest(raw, pattern)
+	tree, err := decode(raw)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,13 +1,17 @@
 // Package event records Stripe Events. An event row is written inside the
-// same transaction as the change it describes, which makes the events table
-// the outbox that webhook delivery reads: a change is never visible without
-// its event, and an event never describes a change that rolled back.
+// same transaction as the change it describes, together with one delivery
+// row for each webhook endpoint subscribed to its type, which makes the
+// events table the outbox that webhook delivery reads: a change is never
+// visible without its event and deliveries, and an event never describes a
+// change that rolled back.
 package event
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
+	"slices"
 
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/store"
@@ -16,6 +20,9 @@ import (
 
 // Table is where events live.
 const Table = "events"
+
+// DeliveryPrefix starts every webhook delivery id.
+const DeliveryPrefix = "whdel"
 
 // Event is Stripe's event object.
 type Event struct {
@@ -80,6 +87,14 @@ func Record(ctx context.Context, tx store.Tx, account string, created int64, typ
 		}
 		e.Data.PreviousAttributes = prev
 	}
+	subs, err := tx.WebhookSubscribers(ctx, account)
+	if err != nil {
+		return e, err
+	}
+	// New deliveries are due from the event's own second, so the queue
+	// sends events in the order they happened.
+	ds := Deliveries(account, e.ID, typ, created, created*1000, subs)
+	e.PendingWebhooks = int64(len(ds))
 	data, err := json.Marshal(e)
 	if err != nil {
 		return e, err
@@ -88,7 +103,77 @@ func Record(ctx context.Context, tx store.Tx, account string, created int64, typ
 		ID: e.ID, Account: account, Created: created, Data: data,
 		Cols: []store.Col{{Name: "type", Value: typ}},
 	})
-	return e, err
+	if err != nil {
+		return e, err
+	}
+	return e, tx.InsertDeliveries(ctx, ds)
+}
+
+// Deliveries makes a pending delivery of event evt (of type typ) for each
+// subscriber whose enabled events match, due at dueMS (unix ms).
+func Deliveries(account, evt, typ string, created, dueMS int64, subs []store.Subscriber) []store.Delivery {
+	var ds []store.Delivery
+	for _, s := range subs {
+		if !Matches(s.Events, typ) {
+			continue
+		}
+		ds = append(ds, store.Delivery{
+			ID: id.New(DeliveryPrefix), Account: account, Event: evt, Endpoint: s.ID, URL: s.URL,
+			Status: store.DeliveryPending, Created: created, NextAttemptAt: dueMS,
+		})
+	}
+	return ds
+}
+
+// Matches reports whether an endpoint with these enabled events receives
+// events of type typ. Stripe's enabled_events holds exact types or "*".
+func Matches(enabled []string, typ string) bool {
+	return slices.Contains(enabled, "*") || slices.Contains(enabled, typ)
+}
+
+// stored mirrors Event field for field, in the same order, but keeps data
+// and request as raw JSON, so that rewriting pending_webhooks leaves every
+// other byte of the stored event as it was.
+type stored struct {
+	ID              string          `json:"id"`
+	Object          string          `json:"object"`
+	APIVersion      string          `json:"api_version"`
+	Created         int64           `json:"created"`
+	Data            json.RawMessage `json:"data"`
+	Livemode        bool            `json:"livemode"`
+	PendingWebhooks int64           `json:"pending_webhooks"`
+	Request         json.RawMessage `json:"request"`
+	Type            string          `json:"type"`
+}
+
+// AddPending changes the event's pending_webhooks by delta: +n when
+// deliveries are added (a resend), -1 when one finishes, succeeded or
+// given up. The stored event is the one every read and every later
+// delivery serves, so the count is kept in it rather than computed at read
+// time; the row lock makes concurrent finishes of one event add up.
+func AddPending(ctx context.Context, tx store.Tx, account, evt string, delta int) error {
+	if delta == 0 {
+		return nil
+	}
+	rec, err := tx.GetForUpdate(ctx, Table, account, evt)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // nothing to count on
+	}
+	if err != nil {
+		return err
+	}
+	var e stored
+	if err := json.Unmarshal(rec.Data, &e); err != nil {
+		return err
+	}
+	e.PendingWebhooks = max(0, e.PendingWebhooks+int64(delta))
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	rec.Data = data
+	rec.Cols = nil
+	return tx.Put(ctx, Table, rec)
 }
 
 // PreviousAttributes returns, for every top-level field that differs between

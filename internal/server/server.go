@@ -1,6 +1,7 @@
 // Package server runs payd: it opens the store, provisions accounts, serves
-// the API and runs the background sweepers until its context ends, then
-// drains in-flight requests and closes the store.
+// the API and runs the background sweepers and the webhook worker until its
+// context ends, then drains in-flight requests and deliveries and closes the
+// store.
 package server
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/payd/payd/internal/account"
 	"github.com/payd/payd/internal/api"
 	"github.com/payd/payd/internal/store"
+	"github.com/payd/payd/internal/webhook"
 )
 
 // Config is the parsed command line.
@@ -26,6 +28,9 @@ type Config struct {
 	Ready func(addr string, keys []account.Pair)
 	// DebitSettleDelay is how long delayed bank debits stay processing.
 	DebitSettleDelay time.Duration
+	// Webhooks configures webhook delivery (timeout, retry schedule, …);
+	// Run supplies its Store and Logger.
+	Webhooks webhook.Config
 }
 
 // idempotencyTTL is how long Idempotency-Keys are kept; Stripe keeps them
@@ -57,6 +62,20 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopBG()
 	go sweep(bg, log, cfg.Store)
 	go settle(bg, log, handler)
+	wcfg := cfg.Webhooks
+	wcfg.Store, wcfg.Logger = cfg.Store, log
+	worker := webhook.New(wcfg)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		worker.Run(bg)
+	}()
+	// The worker finishes and records the attempts it has in flight
+	// before Run returns, while the store is still open.
+	defer func() {
+		stopBG()
+		<-workerDone
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

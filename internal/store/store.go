@@ -62,6 +62,9 @@ type Tx interface {
 	FinishIdempotencyKey(ctx context.Context, account, key string, status int, body []byte) error
 	ReleaseIdempotencyKey(ctx context.Context, account, key string) error
 	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+
+	// Webhook deliveries (see Outbox).
+	Outbox
 }
 
 // Record is one stored object.
