@@ -2,6 +2,10 @@
 // PostgreSQL share every query: both accept $n placeholders, ON CONFLICT and
 // row-value comparisons, so the engines differ only in how they open
 // connections, lock rows and number their migrations.
+//
+// One trap: SQLite binds $n placeholders in the order they first appear in
+// the statement, not by n. Every query here therefore numbers its
+// placeholders in the order they appear, and so must any new one.
 package sqlstore
 
 import (
