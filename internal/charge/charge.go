@@ -144,10 +144,11 @@ func Create(ctx context.Context, tx store.Tx, n New) (*Charge, error) {
 		c.FailureCode, c.FailureMessage = str(o.Code), str(o.Message)
 	}
 	typ := "charge." + n.Status
-	if err := put(ctx, tx, n.Account, c, true); err != nil {
+	data, err := put(ctx, tx, n.Account, c, true)
+	if err != nil {
 		return nil, err
 	}
-	if err := record(ctx, tx, n.Account, n.Created, c, typ, nil); err != nil {
+	if _, err := event.Record(ctx, tx, n.Account, n.Created, typ, data, nil); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -172,32 +173,26 @@ func Load(ctx context.Context, tx store.Tx, account, chargeID, paramName string)
 // Save writes a changed charge and records typ (charge.captured,
 // charge.refunded, charge.updated, …) with its previous attributes.
 func Save(ctx context.Context, tx store.Tx, account string, now int64, c *Charge, before []byte, typ string) error {
-	if err := put(ctx, tx, account, c, false); err != nil {
-		return err
-	}
-	return record(ctx, tx, account, now, c, typ, before)
-}
-
-func put(ctx context.Context, tx store.Tx, account string, c *Charge, insert bool) error {
-	data, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	r := store.Record{ID: c.ID, Account: account, Created: c.Created, Data: data,
-		Cols: []store.Col{{Name: "customer", Value: nullable(c.Customer)}, {Name: "payment_intent", Value: nullable(c.PaymentIntent)}}}
-	if insert {
-		return tx.Insert(ctx, Table, r)
-	}
-	return tx.Put(ctx, Table, r)
-}
-
-func record(ctx context.Context, tx store.Tx, account string, now int64, c *Charge, typ string, before []byte) error {
-	data, err := json.Marshal(c)
+	data, err := put(ctx, tx, account, c, false)
 	if err != nil {
 		return err
 	}
 	_, err = event.Record(ctx, tx, account, now, typ, data, before)
 	return err
+}
+
+// put writes the charge and returns its JSON.
+func put(ctx context.Context, tx store.Tx, account string, c *Charge, insert bool) ([]byte, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	r := store.Record{ID: c.ID, Account: account, Created: c.Created, Data: data,
+		Cols: []store.Col{{Name: "customer", Value: nullable(c.Customer)}, {Name: "payment_intent", Value: nullable(c.PaymentIntent)}}}
+	if insert {
+		return data, tx.Insert(ctx, Table, r)
+	}
+	return data, tx.Put(ctx, Table, r)
 }
 
 // statement is what appears on the customer's statement.

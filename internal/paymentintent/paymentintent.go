@@ -131,6 +131,9 @@ type loaded struct {
 	pi     *PaymentIntent
 	priv   private
 	before []byte
+	// unsaved: the intent has no row yet (created and confirmed in one
+	// request writes it once, with its final state).
+	unsaved bool
 }
 
 func load(ctx context.Context, tx store.Tx, account, intentID string) (*loaded, error) {
@@ -159,7 +162,7 @@ func Get(ctx context.Context, tx store.Tx, account, intentID string) ([]byte, er
 }
 
 // save writes the intent and records the given event types in order.
-func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, insert bool, types ...string) ([]byte, error) {
+func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, types ...string) ([]byte, error) {
 	data, err := json.Marshal(l.pi)
 	if err != nil {
 		return nil, err
@@ -178,7 +181,7 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded
 	}
 	r := store.Record{ID: l.pi.ID, Account: account, Created: l.pi.Created, Data: data, Private: priv,
 		Cols: []store.Col{{Name: "customer", Value: cust}, {Name: "settle_at", Value: settleAt}}}
-	if insert {
+	if l.unsaved {
 		err = tx.Insert(ctx, Table, r)
 	} else {
 		err = tx.Put(ctx, Table, r)
@@ -186,6 +189,7 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded
 	if err != nil {
 		return nil, err
 	}
+	l.unsaved = false
 	for _, typ := range types {
 		var prev []byte
 		if typ == "payment_intent.updated" {

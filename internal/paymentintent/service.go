@@ -11,6 +11,7 @@ import (
 	"github.com/payd/payd/internal/confirmationtoken"
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/mandate"
 	"github.com/payd/payd/internal/metadata"
@@ -125,13 +126,21 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if pi.PaymentMethod != nil {
 		pi.Status = RequiresConfirmation
 	}
-	if _, err := save(ctx, tx, account, now.Unix(), l, true, "payment_intent.created"); err != nil {
-		return nil, err
-	}
+	l.unsaved = true
 	if confirm {
+		// The created event shows the intent as created; the row is
+		// written once, by the confirmation, with its outcome.
+		data, err := json.Marshal(pi)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := event.Record(ctx, tx, account, now.Unix(), "payment_intent.created", data, nil); err != nil {
+			return nil, err
+		}
+		l.before = data
 		return s.confirm(ctx, tx, account, l, p)
 	}
-	return json.Marshal(pi)
+	return save(ctx, tx, account, now.Unix(), l, "payment_intent.created")
 }
 
 func checkAmount(amount int64, cur string) error {
@@ -388,7 +397,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 	if string(mustJSON(pi)) == string(l.before) {
 		return l.before, nil
 	}
-	return save(ctx, tx, account, s.Now().Unix(), l, false, "payment_intent.updated")
+	return save(ctx, tx, account, s.Now().Unix(), l, "payment_intent.updated")
 }
 
 // Confirm runs the confirm operation on an existing intent.
@@ -540,7 +549,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		url := s.AuthorizeURL(ctx, pi.ID, priv.Begin(o.Action))
 		pi.Status = RequiresAction
 		pi.NextAction = priv.NextAction(url, "payatt")
-		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.requires_action")
+		return save(ctx, tx, account, now.Unix(), l, "payment_intent.requires_action")
 
 	case processor.Declined:
 		ch, err := s.charge(ctx, tx, account, pi, pm, charge.Failed, false, priv.Authenticated, o, now)
@@ -559,7 +568,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		if pm.Type != "card" {
 			pi.LastPaymentError["type"] = "invalid_request_error"
 		}
-		data, err := save(ctx, tx, account, now.Unix(), l, false, "payment_intent.payment_failed")
+		data, err := save(ctx, tx, account, now.Unix(), l, "payment_intent.payment_failed")
 		if err != nil {
 			return nil, err
 		}
@@ -577,7 +586,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		if err := s.saveMethod(ctx, tx, account, l, pm); err != nil {
 			return nil, err
 		}
-		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.processing")
+		return save(ctx, tx, account, now.Unix(), l, "payment_intent.processing")
 	}
 
 	manual := manualCapture(pi, pm.Type)
@@ -591,10 +600,10 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	}
 	if manual {
 		pi.Status, pi.AmountCapturable = RequiresCapture, pi.Amount
-		return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.amount_capturable_updated")
+		return save(ctx, tx, account, now.Unix(), l, "payment_intent.amount_capturable_updated")
 	}
 	pi.Status, pi.AmountReceived = Succeeded, pi.Amount
-	return save(ctx, tx, account, now.Unix(), l, false, "payment_intent.succeeded")
+	return save(ctx, tx, account, now.Unix(), l, "payment_intent.succeeded")
 }
 
 // debitMethods are charged only under a mandate the customer accepted.
