@@ -6,6 +6,7 @@
 package paymentintent
 
 import (
+	"github.com/payd/payd/internal/paymentmethod"
 	"context"
 	"encoding/json"
 	"errors"
@@ -134,6 +135,22 @@ type loaded struct {
 	// unsaved: the intent has no row yet (created and confirmed in one
 	// request writes it once, with its final state).
 	unsaved bool
+	// pm is the intent's PaymentMethod once this request has loaded it.
+	pm *paymentmethod.PaymentMethod
+}
+
+// method returns the intent's PaymentMethod, loading it at most once per
+// request.
+func (s *Service) method(ctx context.Context, tx store.Tx, account string, l *loaded) (*paymentmethod.PaymentMethod, error) {
+	if l.pm != nil && l.pi.PaymentMethod != nil && l.pm.ID == *l.pi.PaymentMethod {
+		return l.pm, nil
+	}
+	pm, err := s.Methods.Get(ctx, tx, account, *l.pi.PaymentMethod, "payment_method")
+	if err != nil {
+		return nil, err
+	}
+	l.pm = pm
+	return pm, nil
 }
 
 func load(ctx context.Context, tx store.Tx, account, intentID string) (*loaded, error) {

@@ -271,10 +271,13 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loa
 		return err
 	}
 	if given {
-		pi.PaymentMethod = chosen
+		pi.PaymentMethod, l.pm = nil, chosen
+		if chosen != nil {
+			pi.PaymentMethod = &chosen.ID
+		}
 	}
 	if pi.PaymentMethod != nil && (p.Has("payment_method") || p.Has("payment_method_data") || p.Has("payment_method_types")) {
-		pm, err := s.Methods.Get(ctx, tx, account, *pi.PaymentMethod, "payment_method")
+		pm, err := s.method(ctx, tx, account, l)
 		if err != nil {
 			return err
 		}
@@ -469,7 +472,7 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 		return nil, errs.State("payment_intent_unexpected_state",
 			"You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent with %s, pass a payment_method or payment_method_data.", pi.ID)
 	}
-	pm, err := s.Methods.Get(ctx, tx, account, *pi.PaymentMethod, "payment_method")
+	pm, err := s.method(ctx, tx, account, l)
 	if err != nil {
 		return nil, err
 	}

@@ -470,29 +470,23 @@ func str(s string) *string { return &s }
 
 // Choose applies an intent's payment_method or payment_method_data
 // parameter, which PaymentIntents and SetupIntents take alike: it creates
-// or resolves the method and returns the id to set (nil to clear it), and
+// or resolves the method and returns it (nil to clear the intent's), and
 // whether the parameters named a method at all.
-func (s *Service) Choose(ctx context.Context, tx store.Tx, account string, p param.Map) (*string, bool, error) {
+func (s *Service) Choose(ctx context.Context, tx store.Tx, account string, p param.Map) (*PaymentMethod, bool, error) {
 	switch {
 	case p.Has("payment_method") && p.Has("payment_method_data"):
 		return nil, true, errs.Invalid("parameters_exclusive", "payment_method_data",
 			"You may only specify one of these parameters: payment_method, payment_method_data.")
 	case p.Has("payment_method_data"):
 		pm, err := s.Create(ctx, tx, account, p.Map("payment_method_data"), "payment_method_data")
-		if err != nil {
-			return nil, true, err
-		}
-		return &pm.ID, true, nil
+		return pm, true, err
 	case p.Has("payment_method"):
 		v := p.Str("payment_method")
 		if v == "" {
 			return nil, true, nil
 		}
 		pm, err := s.Resolve(ctx, tx, account, v, "payment_method")
-		if err != nil {
-			return nil, true, err
-		}
-		return &pm.ID, true, nil
+		return pm, true, err
 	}
 	return nil, false, nil
 }

@@ -199,7 +199,10 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loa
 		return err
 	}
 	if given {
-		si.PaymentMethod = chosen
+		si.PaymentMethod = nil
+		if chosen != nil {
+			si.PaymentMethod = &chosen.ID
+		}
 	}
 	if si.PaymentMethod == nil {
 		return nil
