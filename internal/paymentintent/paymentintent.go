@@ -6,19 +6,19 @@
 package paymentintent
 
 import (
-	"github.com/payd/payd/internal/paymentmethod"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/payd/payd/internal/customeraction"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/payd/payd/internal/customeraction"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/paymentmethod"
 	"github.com/payd/payd/internal/store"
 )
 

@@ -14,10 +14,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/payd/payd/internal/customeraction"
 	"slices"
 	"time"
 
+	"github.com/payd/payd/internal/customeraction"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
