@@ -151,22 +151,35 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if err := apply(c, p); err != nil {
 		return nil, nil, err
 	}
+	pmID := p.Str("payment_method")
+	if pmID == "" {
+		// A new customer has no saved method a default could name.
+		if err := s.checkDefault(ctx, tx, account, c); err != nil {
+			return nil, nil, err
+		}
+		data, err := s.put(ctx, tx, account, c, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := event.Record(ctx, tx, account, now, "customer.created", data, nil); err != nil {
+			return nil, nil, err
+		}
+		return c, data, nil
+	}
 	// The customer row exists before its payment method is saved to it;
 	// its event is recorded once the default method is known.
 	if _, err := s.put(ctx, tx, account, c, true); err != nil {
 		return nil, nil, err
 	}
-	if pmID := p.Str("payment_method"); pmID != "" {
-		if s.Methods == nil {
-			return nil, nil, errs.Invalid("", "payment_method", "PaymentMethods are not available.")
-		}
-		attached, err := s.Methods.AttachTo(ctx, tx, account, pmID, c.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if d := c.InvoiceSettings.DefaultPaymentMethod; d != nil && *d == pmID {
-			c.InvoiceSettings.DefaultPaymentMethod = &attached
-		}
+	if s.Methods == nil {
+		return nil, nil, errs.Invalid("", "payment_method", "PaymentMethods are not available.")
+	}
+	attached, err := s.Methods.AttachTo(ctx, tx, account, pmID, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d := c.InvoiceSettings.DefaultPaymentMethod; d != nil && *d == pmID {
+		c.InvoiceSettings.DefaultPaymentMethod = &attached
 	}
 	if err := s.checkDefault(ctx, tx, account, c); err != nil {
 		return nil, nil, err

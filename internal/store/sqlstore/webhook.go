@@ -70,7 +70,9 @@ func (t *tx) NextDeliveryAt(ctx context.Context) (int64, bool, error) {
 // DueEndpoints walks the partial index on (endpoint_id, next_attempt_at)
 // one endpoint at a time (a loose index scan: each step seeks to the next
 // endpoint id), so its cost grows with the number of endpoints that have
-// pending deliveries, not with the number of deliveries.
+// pending deliveries, not with the number of deliveries. Whether an
+// endpoint is due is its earliest pending delivery, one index lookup (an
+// EXISTS with the time bound made PostgreSQL scan the whole backlog).
 func (t *tx) DueEndpoints(ctx context.Context, now int64, after string, limit int) ([]string, error) {
 	rows, err := t.tx.QueryContext(ctx, `WITH RECURSIVE eps(ep) AS (
 		SELECT (SELECT endpoint_id FROM webhook_deliveries WHERE status = 'pending' AND endpoint_id > $1 ORDER BY endpoint_id LIMIT 1)
@@ -78,9 +80,9 @@ func (t *tx) DueEndpoints(ctx context.Context, now int64, after string, limit in
 		SELECT (SELECT endpoint_id FROM webhook_deliveries WHERE status = 'pending' AND endpoint_id > eps.ep ORDER BY endpoint_id LIMIT 1)
 		FROM eps WHERE eps.ep IS NOT NULL
 	)
-	SELECT ep FROM eps WHERE ep IS NOT NULL AND EXISTS (
-		SELECT 1 FROM webhook_deliveries d WHERE d.status = 'pending' AND d.endpoint_id = eps.ep AND d.next_attempt_at <= $2
-	) LIMIT `+strconv.Itoa(limit), after, now)
+	SELECT ep FROM eps WHERE ep IS NOT NULL AND (
+		SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d WHERE d.status = 'pending' AND d.endpoint_id = eps.ep
+	) <= $2 LIMIT `+strconv.Itoa(limit), after, now)
 	if err != nil {
 		return nil, fmt.Errorf("due endpoints: %w", err)
 	}
