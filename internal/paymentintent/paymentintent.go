@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/payd/payd/internal/customeraction"
 	"github.com/payd/payd/internal/errs"
@@ -225,28 +223,6 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded
 func clientSecret(intentID string) string {
 	return intentID + "_secret_" + id.Random(25)
 }
-
-// SecretMatches reports whether secret is the intent's client secret.
-func SecretMatches(data []byte, secret string) bool {
-	var v struct {
-		ClientSecret string `json:"client_secret"`
-	}
-	if json.Unmarshal(data, &v) != nil || v.ClientSecret == "" {
-		return false
-	}
-	return v.ClientSecret == secret
-}
-
-// IntentIDFromSecret extracts the intent id from a client secret.
-func IntentIDFromSecret(secret string) string {
-	i := strings.Index(secret, "_secret_")
-	if i < 0 {
-		return ""
-	}
-	return secret[:i]
-}
-
-func nowUnix(now func() time.Time) int64 { return now().Unix() }
 
 func ptr[T any](v T) *T { return &v }
 
