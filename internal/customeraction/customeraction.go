@@ -6,8 +6,13 @@ package customeraction
 
 import (
 	"crypto/subtle"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/processor"
 )
 
@@ -54,4 +59,66 @@ func (s *Step) NextAction(url, sourcePrefix string) map[string]any {
 type AutomaticMethods struct {
 	AllowRedirects string `json:"allow_redirects,omitempty"`
 	Enabled        bool   `json:"enabled"`
+}
+
+// Methods payd's processor supports, in the order automatic payment
+// methods offers them, and the currencies each accepts (nil: all).
+var (
+	Supported  = []string{"card", "amazon_pay", "us_bank_account", "sepa_debit"}
+	currencies = map[string][]string{
+		"amazon_pay":      {"aud", "gbp", "dkk", "eur", "hkd", "jpy", "nzd", "nok", "zar", "sek", "chf", "usd"},
+		"us_bank_account": {"usd"},
+		"sepa_debit":      {"eur"},
+	}
+	// Redirect methods send the customer to another page.
+	Redirect = map[string]bool{"amazon_pay": true}
+)
+
+// Types decides an intent's payment_method_types from the explicit list or
+// from automatic_payment_methods, the default when neither is given (as in
+// Stripe's current API versions). currency filters what automatic methods
+// offer and is checked against an explicit list; "" (SetupIntents) checks
+// nothing. apm is nil when the types were explicit.
+func Types(p param.Map, currency string) (types []string, apm *AutomaticMethods, err error) {
+	explicit := p.Strings("payment_method_types")
+	if len(explicit) > 0 && p.Has("automatic_payment_methods") {
+		return nil, nil, errs.Invalid("parameters_exclusive", "automatic_payment_methods",
+			"You may only specify one of these parameters: automatic_payment_methods, payment_method_types.")
+	}
+	if len(explicit) > 0 {
+		for i, t := range explicit {
+			if !slices.Contains(Supported, t) {
+				return nil, nil, errs.Invalid("", param.Path("payment_method_types", strconv.Itoa(i)),
+					"The payment method type %q is invalid. Please ensure the provided type is activated in your dashboard (https://dashboard.stripe.com/account/payments/settings) and your account is enabled for any preview features that you are trying to use. payd supports: %s.", t, strings.Join(Supported, ", "))
+			}
+			if allowed := currencies[t]; currency != "" && allowed != nil && !slices.Contains(allowed, currency) {
+				return nil, nil, errs.Invalid("payment_intent_invalid_parameter", "currency",
+					"The currency provided (%s) is invalid. Payments with %s support the following currencies: %s.", currency, t, strings.Join(allowed, ", "))
+			}
+			if !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		return types, nil, nil
+	}
+	apm = &AutomaticMethods{Enabled: true, AllowRedirects: "always"}
+	if a := p.Map("automatic_payment_methods"); a != nil {
+		if b := a.Bool("enabled"); b != nil && !*b {
+			return nil, nil, errs.Invalid("", "payment_method_types",
+				"You must either pass payment_method_types or enable automatic_payment_methods.")
+		}
+		if v := a.Str("allow_redirects"); v != "" {
+			apm.AllowRedirects = v
+		}
+	}
+	for _, t := range Supported {
+		if allowed := currencies[t]; currency != "" && allowed != nil && !slices.Contains(allowed, currency) {
+			continue
+		}
+		if Redirect[t] && apm.AllowRedirects == "never" {
+			continue
+		}
+		types = append(types, t)
+	}
+	return types, apm, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/payd/payd/internal/charge"
 	"github.com/payd/payd/internal/confirmationtoken"
 	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/customeraction"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
@@ -35,20 +36,6 @@ type Service struct {
 
 // maxAmount is Stripe's largest amount (eight digits).
 const maxAmount = 99_999_999
-
-// Methods payd's processor supports, and the currencies each accepts.
-var methodCurrencies = map[string][]string{
-	"card":            nil, // every currency
-	"amazon_pay":      {"aud", "gbp", "dkk", "eur", "hkd", "jpy", "nzd", "nok", "zar", "sek", "chf", "usd"},
-	"us_bank_account": {"usd"},
-	"sepa_debit":      {"eur"},
-}
-
-// defaultMethods are what automatic_payment_methods offers, in order.
-var defaultMethods = []string{"card", "amazon_pay", "us_bank_account", "sepa_debit"}
-
-// redirectMethods need the customer to leave for another page.
-var redirectMethods = map[string]bool{"amazon_pay": true}
 
 // unsupported create/confirm parameters: refused, never ignored.
 var unsupported = map[string]string{
@@ -166,52 +153,14 @@ func formatMinor(amount int64, cur string) string {
 	return s + "." + fmtAmount(cents)
 }
 
-// applyTypes decides payment_method_types from the explicit list or from
-// automatic_payment_methods (the default when neither is given, as in
-// Stripe's current API versions), checking each type against the currency.
+// applyTypes decides payment_method_types (see customeraction.Types).
 func (s *Service) applyTypes(pi *PaymentIntent, p param.Map) error {
-	types := p.Strings("payment_method_types")
-	if len(types) > 0 && p.Has("automatic_payment_methods") {
-		return errs.Invalid("parameters_exclusive", "automatic_payment_methods",
-			"You may only specify one of these parameters: automatic_payment_methods, payment_method_types.")
+	types, apm, err := customeraction.Types(p, pi.Currency)
+	if err != nil {
+		return err
 	}
-	if len(types) > 0 {
-		for i, t := range types {
-			allowed, known := methodCurrencies[t]
-			if !known {
-				return errs.Invalid("", param.Path("payment_method_types", itoa(i)),
-					"The payment method type %q is invalid. Please ensure the provided type is activated in your dashboard (https://dashboard.stripe.com/account/payments/settings) and your account is enabled for any preview features that you are trying to use.", t)
-			}
-			if allowed != nil && !slices.Contains(allowed, pi.Currency) {
-				return errs.Invalid("payment_intent_invalid_parameter", "currency",
-					"The currency provided (%s) is invalid. Payments with %s support the following currencies: %s.", pi.Currency, t, strings.Join(allowed, ", "))
-			}
-		}
-		pi.PaymentMethodTypes = dedupe(types)
-		pi.PaymentMethodOptions = methodOptions(pi.PaymentMethodTypes)
-		return nil
-	}
-	apm := &AutomaticMethods{Enabled: true, AllowRedirects: "always"}
-	if a := p.Map("automatic_payment_methods"); a != nil {
-		if b := a.Bool("enabled"); b != nil && !*b {
-			return errs.Invalid("", "payment_method_types",
-				"You must either pass payment_method_types or enable automatic_payment_methods.")
-		}
-		if v := a.Str("allow_redirects"); v != "" {
-			apm.AllowRedirects = v
-		}
-	}
-	for _, t := range defaultMethods {
-		if allowed := methodCurrencies[t]; allowed != nil && !slices.Contains(allowed, pi.Currency) {
-			continue
-		}
-		if redirectMethods[t] && apm.AllowRedirects == "never" {
-			continue
-		}
-		pi.PaymentMethodTypes = append(pi.PaymentMethodTypes, t)
-	}
-	pi.AutomaticPaymentMethods = apm
-	pi.PaymentMethodOptions = methodOptions(pi.PaymentMethodTypes)
+	pi.PaymentMethodTypes, pi.AutomaticPaymentMethods = types, apm
+	pi.PaymentMethodOptions = methodOptions(types)
 	return nil
 }
 
@@ -509,7 +458,7 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 	if debitMethods[pm.Type] && pm.Mandate() == "" && priv.MandateData == nil {
 		return nil, errs.Missing("mandate_data")
 	}
-	if redirectMethods[pm.Type] && priv.ReturnURL == "" && !priv.OffSession {
+	if customeraction.Redirect[pm.Type] && priv.ReturnURL == "" && !priv.OffSession {
 		return nil, errs.Invalid("", "return_url",
 			"This PaymentIntent is configured to accept payment methods enabling redirects, which require a return_url. Pass return_url when confirming.")
 	}
@@ -677,18 +626,6 @@ func optString(p param.Map, key string, dst **string) {
 		*dst = nil
 	}
 }
-
-func dedupe(in []string) []string {
-	var out []string
-	for _, v := range in {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func itoa(i int) string { return fmtAmount(int64(i)) }
 
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)

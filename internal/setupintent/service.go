@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/customeraction"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/mandate"
@@ -28,14 +29,6 @@ type Service struct {
 	// 3-D Secure step for an intent; ctx carries the request's base URL.
 	AuthorizeURL func(ctx context.Context, intentID, token string) string
 }
-
-// supportedTypes are the methods payd can set up, in the order automatic
-// payment methods offers them. SetupIntents have no currency, so unlike
-// PaymentIntents nothing filters them further.
-var supportedTypes = []string{"card", "amazon_pay", "us_bank_account", "sepa_debit"}
-
-// redirectMethods need the customer to leave for another page.
-var redirectMethods = map[string]bool{"amazon_pay": true}
 
 // unsupported parameters of create, update and confirm: refused, never
 // ignored, so an integration relying on one learns it at once.
@@ -106,45 +99,15 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	return json.Marshal(si)
 }
 
-// applyTypes decides payment_method_types from the explicit list or from
-// automatic_payment_methods, the default when neither is given (as in
-// Stripe's current API versions).
+// applyTypes decides payment_method_types (see customeraction.Types);
+// SetupIntents have no currency, so nothing filters the methods.
 func applyTypes(si *SetupIntent, p param.Map) error {
-	types := p.Strings("payment_method_types")
-	if len(types) > 0 && p.Has("automatic_payment_methods") {
-		return errs.Invalid("parameters_exclusive", "automatic_payment_methods",
-			"You may only specify one of these parameters: automatic_payment_methods, payment_method_types.")
+	types, apm, err := customeraction.Types(p, "")
+	if err != nil {
+		return err
 	}
-	if len(types) > 0 {
-		for i, t := range types {
-			if !slices.Contains(supportedTypes, t) {
-				return errs.Invalid("", param.Path("payment_method_types", itoa(i)),
-					"The payment method type %q is invalid. Please ensure the provided type is activated in your dashboard (https://dashboard.stripe.com/account/payments/settings) and your account is enabled for any preview features that you are trying to use. payd supports: %s.", t, strings.Join(supportedTypes, ", "))
-			}
-		}
-		si.PaymentMethodTypes = dedupe(types)
-		si.PaymentMethodOptions = methodOptions(si.PaymentMethodTypes)
-		return nil
-	}
-	apm := &AutomaticMethods{Enabled: true, AllowRedirects: "always"}
-	if a := p.Map("automatic_payment_methods"); a != nil {
-		if b := a.Bool("enabled"); b != nil && !*b {
-			return errs.Invalid("", "payment_method_types",
-				"You must either pass payment_method_types or enable automatic_payment_methods.")
-		}
-		if v := a.Str("allow_redirects"); v != "" {
-			apm.AllowRedirects = v
-		}
-	}
-	si.PaymentMethodTypes = nil
-	for _, t := range supportedTypes {
-		if redirectMethods[t] && apm.AllowRedirects == "never" {
-			continue
-		}
-		si.PaymentMethodTypes = append(si.PaymentMethodTypes, t)
-	}
-	si.AutomaticPaymentMethods = apm
-	si.PaymentMethodOptions = methodOptions(si.PaymentMethodTypes)
+	si.PaymentMethodTypes, si.AutomaticPaymentMethods = types, apm
+	si.PaymentMethodOptions = methodOptions(types)
 	return nil
 }
 
@@ -344,7 +307,7 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 	}
 	sdk := p.Bool("use_stripe_sdk") != nil && *p.Bool("use_stripe_sdk")
 	switch {
-	case redirectMethods[pm.Type] && priv.ReturnURL == "":
+	case customeraction.Redirect[pm.Type] && priv.ReturnURL == "":
 		return nil, errs.Invalid("", "return_url",
 			"You must provide a `return_url` when confirming a SetupIntent with the payment method type %s.", pm.Type)
 	case si.AutomaticPaymentMethods != nil && si.AutomaticPaymentMethods.AllowRedirects != "never" && priv.ReturnURL == "" && !sdk:
@@ -467,15 +430,3 @@ func (s *Service) succeed(ctx context.Context, tx store.Tx, account string, l *l
 func docURL(code string) string {
 	return "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(code, "_", "-")
 }
-
-func dedupe(in []string) []string {
-	var out []string
-	for _, v := range in {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func itoa(i int) string { return string(mustJSON(i)) }
