@@ -355,15 +355,13 @@ var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{3,12}$`)
 // apply sets every field present in p. Nil values (empty strings in the
 // request) unset the field.
 func apply(c *Customer, p param.Map) error {
-	for name, msg := range unsupported {
-		if p.Has(name) {
-			return errs.Invalid("", name, "%s", msg)
-		}
+	if err := p.Refuse(unsupported); err != nil {
+		return err
 	}
-	optString(p, "description", &c.Description)
-	optString(p, "email", &c.Email)
-	optString(p, "name", &c.Name)
-	optString(p, "phone", &c.Phone)
+	p.Optional("description", &c.Description)
+	p.Optional("email", &c.Email)
+	p.Optional("name", &c.Name)
+	p.Optional("phone", &c.Phone)
 	if p.Has("business_name") {
 		c.BusinessName = p.Str("business_name")
 	}
@@ -424,7 +422,7 @@ func apply(c *Customer, p param.Map) error {
 }
 
 func invoiceSettings(s *InvoiceSettings, p param.Map) error {
-	optString(p, "default_payment_method", &s.DefaultPaymentMethod)
+	p.Optional("default_payment_method", &s.DefaultPaymentMethod)
 	if p.Has("custom_fields") {
 		s.CustomFields = nil
 		for _, f := range p.Maps("custom_fields") {
@@ -434,7 +432,7 @@ func invoiceSettings(s *InvoiceSettings, p param.Map) error {
 			return errs.Invalid("", "invoice_settings[custom_fields]", "You can have at most 4 custom fields.")
 		}
 	}
-	optString(p, "footer", &s.Footer)
+	p.Optional("footer", &s.Footer)
 	if p.Has("rendering_options") {
 		s.RenderingOptions = nil
 		if r := p.Map("rendering_options"); r != nil {
@@ -454,15 +452,5 @@ func address(p param.Map) *Address {
 	return &Address{
 		City: p.String("city"), Country: p.String("country"), Line1: p.String("line1"),
 		Line2: p.String("line2"), PostalCode: p.String("postal_code"), State: p.String("state"),
-	}
-}
-
-func optString(p param.Map, key string, dst **string) {
-	if !p.Has(key) {
-		return
-	}
-	*dst = p.String(key)
-	if *dst != nil && **dst == "" {
-		*dst = nil
 	}
 }

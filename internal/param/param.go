@@ -4,6 +4,12 @@
 // value means the caller sent an empty string to unset the field.
 package param
 
+import (
+	"slices"
+
+	"github.com/payd/payd/internal/errs"
+)
+
 // Map is one validated level of parameters.
 type Map map[string]any
 
@@ -97,4 +103,34 @@ func Path(parent, key string) string {
 		return key
 	}
 	return parent + "[" + key + "]"
+}
+
+// Optional applies an optional string field: absent leaves *dst alone, an
+// empty string (Stripe's unset) makes it null, anything else sets it.
+func (m Map) Optional(key string, dst **string) {
+	if !m.Has(key) {
+		return
+	}
+	*dst = m.String(key)
+	if *dst != nil && **dst == "" {
+		*dst = nil
+	}
+}
+
+// Refuse answers the first parameter of m (in name order, so the answer
+// does not depend on map iteration) that payd does not support, with the
+// reason given; nil when none was sent. Such parameters are refused,
+// never silently ignored.
+func (m Map) Refuse(unsupported map[string]string) error {
+	names := make([]string, 0, len(unsupported))
+	for name := range unsupported {
+		if m.Has(name) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	return errs.Invalid("", names[0], "%s", unsupported[names[0]])
 }

@@ -39,8 +39,8 @@ func (s *Service) Capture(ctx context.Context, tx store.Tx, account, intentID st
 	if amount <= 0 {
 		return nil, errs.Invalid("", "amount_to_capture", "The amount to capture must be greater than zero.")
 	}
-	optString(p, "statement_descriptor", &pi.StatementDescriptor)
-	optString(p, "statement_descriptor_suffix", &pi.StatementDescriptorSuffix)
+	p.Optional("statement_descriptor", &pi.StatementDescriptor)
+	p.Optional("statement_descriptor_suffix", &pi.StatementDescriptorSuffix)
 	md, err := metadata.Apply(pi.Metadata, p, "metadata")
 	if err != nil {
 		return nil, err

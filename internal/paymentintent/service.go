@@ -55,18 +55,9 @@ var unsupported = map[string]string{
 	"amount_to_confirm":             "amount_to_confirm is not supported by payd.",
 }
 
-func refuseUnsupported(p param.Map) error {
-	for name, msg := range unsupported {
-		if p.Has(name) {
-			return errs.Invalid("", name, "%s", msg)
-		}
-	}
-	return nil
-}
-
 // Create makes a PaymentIntent and confirms it when confirm=true.
 func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
-	if err := refuseUnsupported(p); err != nil {
+	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	now := s.Now()
@@ -191,11 +182,11 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loa
 			pi.Customer = &c
 		}
 	}
-	optString(p, "description", &pi.Description)
-	optString(p, "receipt_email", &pi.ReceiptEmail)
-	optString(p, "statement_descriptor", &pi.StatementDescriptor)
-	optString(p, "statement_descriptor_suffix", &pi.StatementDescriptorSuffix)
-	optString(p, "setup_future_usage", &pi.SetupFutureUsage)
+	p.Optional("description", &pi.Description)
+	p.Optional("receipt_email", &pi.ReceiptEmail)
+	p.Optional("statement_descriptor", &pi.StatementDescriptor)
+	p.Optional("statement_descriptor_suffix", &pi.StatementDescriptorSuffix)
+	p.Optional("setup_future_usage", &pi.SetupFutureUsage)
 	if v := p.Str("capture_method"); v != "" {
 		pi.CaptureMethod = v
 	}
@@ -296,7 +287,7 @@ func shipping(sp param.Map) json.RawMessage {
 
 // Update changes an intent that has not been confirmed to completion.
 func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
-	if err := refuseUnsupported(p); err != nil {
+	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	l, err := load(ctx, tx, account, intentID)
@@ -354,7 +345,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 
 // Confirm runs the confirm operation on an existing intent.
 func (s *Service) Confirm(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
-	if err := refuseUnsupported(p); err != nil {
+	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	l, err := load(ctx, tx, account, intentID)
@@ -615,16 +606,6 @@ func (s *Service) charge(ctx context.Context, tx store.Tx, account string, pi *P
 		Statement: pi.StatementDescriptor, Shipping: pi.Shipping, Metadata: pi.Metadata,
 		Status: status, Captured: captured, Outcome: o,
 	})
-}
-
-func optString(p param.Map, key string, dst **string) {
-	if !p.Has(key) {
-		return
-	}
-	*dst = p.String(key)
-	if *dst != nil && **dst == "" {
-		*dst = nil
-	}
 }
 
 func mustJSON(v any) []byte {

@@ -44,22 +44,13 @@ var unsupported = map[string]string{
 	"single_use":                    "Single-use mandates are not supported by payd; SetupIntents create multi_use mandates.",
 }
 
-func refuseUnsupported(p param.Map) error {
-	for name, msg := range unsupported {
-		if p.Has(name) {
-			return errs.Invalid("", name, "%s", msg)
-		}
-	}
-	return nil
-}
-
 // confirmOnly are create parameters that only mean something to the
 // confirmation that create performs with confirm=true.
 var confirmOnly = []string{"return_url", "mandate_data", "use_stripe_sdk"}
 
 // Create makes a SetupIntent and confirms it when confirm=true.
 func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
-	if err := refuseUnsupported(p); err != nil {
+	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	confirm := p.Bool("confirm") != nil && *p.Bool("confirm")
@@ -231,7 +222,7 @@ var finishedUpdatable = map[string]bool{"metadata": true, "description": true, "
 // Update changes an intent. SetupIntents record no event for it: Stripe
 // has no setup_intent.updated.
 func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
-	if err := refuseUnsupported(p); err != nil {
+	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	l, err := load(ctx, tx, account, intentID)
@@ -271,7 +262,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 
 // Confirm runs the confirm operation on an existing intent.
 func (s *Service) Confirm(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
-	if err := refuseUnsupported(p); err != nil {
+	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	l, err := load(ctx, tx, account, intentID)
