@@ -127,6 +127,29 @@ var fixtures = map[string]fixture{
 		_, re, err := t.refundedIntent(ctx)
 		return re.ID, err
 	}},
+	"product.created": {"create a product", func(ctx context.Context, t *trigger) (string, error) {
+		prod, err := t.step(ctx, "created", http.MethodPost, "/v1/products", url.Values{"name": {"payd trigger T-shirt"}})
+		return prod.ID, err
+	}},
+	"price.created": {"create a $20.00 price for a new product", func(ctx context.Context, t *trigger) (string, error) {
+		price, err := t.price(ctx)
+		return price.ID, err
+	}},
+	"checkout.session.completed": {"create a Checkout Session for a $20.00 price and pay its page with the 4242 test card", func(ctx context.Context, t *trigger) (string, error) {
+		cs, err := t.session(ctx)
+		if err != nil {
+			return "", err
+		}
+		return cs.ID, t.payPage(ctx, cs)
+	}},
+	"checkout.session.expired": {"create a Checkout Session, then expire it", func(ctx context.Context, t *trigger) (string, error) {
+		cs, err := t.session(ctx)
+		if err != nil {
+			return "", err
+		}
+		_, err = t.step(ctx, "expired", http.MethodPost, "/v1/checkout/sessions/"+cs.ID+"/expire", nil)
+		return cs.ID, err
+	}},
 }
 
 func triggerTypes() []string {
@@ -200,6 +223,7 @@ type object struct {
 	Object       string `json:"object"`
 	Status       string `json:"status"`
 	LatestCharge string `json:"latest_charge"`
+	URL          string `json:"url"`
 	NextAction   *struct {
 		RedirectToURL *struct {
 			URL string `json:"url"`
@@ -282,6 +306,46 @@ func (t *trigger) refundedIntent(ctx context.Context) (object, object, error) {
 	}
 	re, err := t.step(ctx, "created", http.MethodPost, "/v1/refunds", url.Values{"payment_intent": {pi.ID}})
 	return pi, re, err
+}
+
+func (t *trigger) price(ctx context.Context) (object, error) {
+	return t.step(ctx, "created", http.MethodPost, "/v1/prices", url.Values{"currency": {"usd"}, "unit_amount": {"2000"},
+		"product_data[name]": {"payd trigger T-shirt"}})
+}
+
+// session creates a payment-mode Checkout Session for one $20.00 price.
+func (t *trigger) session(ctx context.Context) (object, error) {
+	price, err := t.price(ctx)
+	if err != nil {
+		return object{}, err
+	}
+	return t.step(ctx, "created", http.MethodPost, "/v1/checkout/sessions", url.Values{"mode": {"payment"},
+		"line_items[0][price]": {price.ID}, "line_items[0][quantity]": {"1"}, "payment_method_types[]": {"card"},
+		"success_url": {"https://example.com/payd-trigger/success?session_id={CHECKOUT_SESSION_ID}"}})
+}
+
+// payPage submits the session's hosted page as a customer would, with
+// the 4242 test card; payd answers a paid page with a redirect to the
+// success_url.
+func (t *trigger) payPage(ctx context.Context, cs object) error {
+	form := url.Values{"email": {"trigger@example.com"}, "method": {"card"}, "card_number": {"4242424242424242"},
+		"expiry": {"12 / 34"}, "cvc": {"123"}, "card_name": {"payd trigger"}, "country": {"US"}, "postal_code": {"94107"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cs.URL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("pay %s: %w", cs.URL, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("pay %s: the page answered %s, not a redirect to the success_url", cs.URL, resp.Status)
+	}
+	fmt.Fprintf(t.out, "paid checkout.session %s on its page with the 4242 test card\n", cs.ID)
+	return nil
 }
 
 // eventSummary is the part of an Event the CLI prints.

@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/payd/payd/internal/catalog"
 	"github.com/payd/payd/internal/charge"
+	"github.com/payd/payd/internal/checkout"
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/mandate"
 	"github.com/payd/payd/internal/paymentintent"
 	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/pmconfig"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/refund"
 	"github.com/payd/payd/internal/setupintent"
@@ -49,6 +52,8 @@ type Server struct {
 	paymentMethods *paymentmethod.Service
 	intents        *paymentintent.Service
 	setups         *setupintent.Service
+	catalog        *catalog.Service
+	checkout       *checkout.Service
 	expanders      map[string]expander
 	keys           keyCache
 	mux            *http.ServeMux
@@ -81,6 +86,10 @@ func New(cfg Config) *Server {
 		Customers: s.customers, AuthorizeURL: authorizeURL}
 	s.setups = &setupintent.Service{Now: s.now, Processor: proc, Methods: s.paymentMethods,
 		Customers: s.customers, AuthorizeURL: authorizeURL}
+	s.catalog = &catalog.Service{Now: s.now}
+	s.checkout = &checkout.Service{Now: s.now, Catalog: s.catalog, Customers: s.customers, Methods: s.paymentMethods,
+		Intents: s.intents, Setups: s.setups, Enabled: pmconfig.Enabled, PageURL: checkoutPageURL, ReturnURL: checkoutReturnURL}
+	s.intents.Owners, s.setups.Owners = s.checkout, s.checkout
 	s.expanders = map[string]expander{
 		setupintent.Prefix + "_":   setupintent.Get,
 		mandate.Prefix + "_":       mandate.Get,
@@ -88,6 +97,10 @@ func New(cfg Config) *Server {
 		paymentintent.Prefix + "_": paymentintent.Get,
 		charge.Prefix + "_":        getter(charge.Table, "charge"),
 		refund.Prefix + "_":        getter(refund.Table, "refund"),
+
+		catalog.ProductPrefix + "_": catalog.ExpandProduct,
+		catalog.PricePrefix + "_":   catalog.PriceJSON,
+		"cs_":                       checkout.Get,
 	}
 	s.routes()
 	return s
@@ -120,6 +133,9 @@ func (s *Server) routes() {
 	s.paymentIntentRoutes()
 	s.setupIntentRoutes()
 	s.refundRoutes()
+	s.catalogRoutes()
+	s.paymentMethodConfigRoutes()
+	s.checkoutRoutes()
 	s.confirmationTokenRoutes()
 	s.webhookRoutes()
 	s.pageRoutes()

@@ -167,22 +167,7 @@ func publicView(data []byte) []byte {
 // and reports how many it settled. Any number of nodes may run it at once:
 // each intent is settled under its row lock, and a settled one is skipped.
 func (s *Server) SettleDue(ctx context.Context) (int, error) {
-	var due []store.Ref
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		due, err = tx.Due(ctx, paymentintent.Table, "settle_at", s.now().UnixMilli(), 100)
-		return err
+	return s.sweep(ctx, paymentintent.Table, "settle_at", func(tx store.Tx, ref store.Ref) error {
+		return s.intents.Settle(ctx, tx, ref.Account, ref.ID)
 	})
-	if err != nil {
-		return 0, err
-	}
-	for _, ref := range due {
-		err := s.store.Update(ctx, func(tx store.Tx) error {
-			return s.intents.Settle(ctx, tx, ref.Account, ref.ID)
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	return len(due), nil
 }

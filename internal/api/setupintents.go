@@ -179,23 +179,7 @@ func (s *Server) mandatePage(w http.ResponseWriter, r *http.Request) {
 // SettleDueSetupIntents finishes the delayed setups whose time has come,
 // like SettleDue for payments; any number of nodes may run it at once.
 func (s *Server) SettleDueSetupIntents(ctx context.Context) (int, error) {
-	var due []store.Ref
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		due, err = tx.Due(ctx, setupintent.Table, "settle_at", s.now().UnixMilli(), 100)
-		return err
+	return s.sweep(ctx, setupintent.Table, "settle_at", func(tx store.Tx, ref store.Ref) error {
+		return s.setups.Settle(ctx, tx, ref.Account, ref.ID)
 	})
-	if err != nil {
-		return 0, err
-	}
-	svc := s.setups
-	for _, ref := range due {
-		err := s.store.Update(ctx, func(tx store.Tx) error {
-			return svc.Settle(ctx, tx, ref.Account, ref.ID)
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	return len(due), nil
 }

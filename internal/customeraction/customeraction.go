@@ -76,10 +76,13 @@ var (
 
 // Types decides an intent's payment_method_types from the explicit list or
 // from automatic_payment_methods, the default when neither is given (as in
-// Stripe's current API versions). currency filters what automatic methods
-// offer and is checked against an explicit list; "" (SetupIntents) checks
-// nothing. apm is nil when the types were explicit.
-func Types(p param.Map, currency string) (types []string, apm *AutomaticMethods, err error) {
+// Stripe's current API versions). Automatic methods offer what the
+// account's default payment method configuration enables (enabled, see
+// pmconfig.Enabled) and the currency and allow_redirects permit; an
+// explicit list is taken as given, whatever the configuration says, and
+// checked against the currency. currency "" (SetupIntents) filters and
+// checks nothing. apm is nil when the types were explicit.
+func Types(p param.Map, currency string, enabled []string) (types []string, apm *AutomaticMethods, err error) {
 	explicit := p.Strings("payment_method_types")
 	if len(explicit) > 0 && p.Has("automatic_payment_methods") {
 		return nil, nil, errs.Invalid("parameters_exclusive", "automatic_payment_methods",
@@ -112,6 +115,9 @@ func Types(p param.Map, currency string) (types []string, apm *AutomaticMethods,
 		}
 	}
 	for _, t := range Supported {
+		if !slices.Contains(enabled, t) {
+			continue
+		}
 		if allowed := currencies[t]; currency != "" && allowed != nil && !slices.Contains(allowed, currency) {
 			continue
 		}
@@ -120,5 +126,20 @@ func Types(p param.Map, currency string) (types []string, apm *AutomaticMethods,
 		}
 		types = append(types, t)
 	}
+	if len(types) == 0 {
+		if currency == "" {
+			return nil, nil, NoValidTypes("Setup Intent")
+		}
+		return nil, nil, NoValidTypes("Payment Intent")
+	}
 	return types, apm, nil
+}
+
+// NoValidTypes is Stripe's answer when automatic payment methods leave
+// nothing to offer; object names what was being made ("Payment Intent",
+// "Setup Intent", "Checkout Session", …). The Payment Intent wording is
+// Stripe's as reported by its users; the others follow it, and Stripe's
+// code and param for it are not known, so it has neither.
+func NoValidTypes(object string) *errs.Error {
+	return errs.Invalid("", "", "No valid payment method types for this %s. Please ensure that you have activated payment methods compatible with your chosen currency in your dashboard (https://dashboard.stripe.com/settings/payment_methods) or specify payment_method_types", object)
 }

@@ -65,7 +65,7 @@ func (s *Service) Capture(ctx context.Context, tx store.Tx, account, intentID st
 		return nil, err
 	}
 	pi.Status, pi.AmountReceived, pi.AmountCapturable = Succeeded, amount, 0
-	return save(ctx, tx, account, now, l, "payment_intent.succeeded")
+	return s.save(ctx, tx, account, now, l, "payment_intent.succeeded")
 }
 
 // cancellationReasons are those a caller may give.
@@ -104,7 +104,7 @@ func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, intentID str
 	}
 	pi.Status, pi.CanceledAt, pi.NextAction, pi.AmountCapturable = Canceled, &now, nil, 0
 	l.priv.End()
-	return save(ctx, tx, account, now, l, "payment_intent.canceled")
+	return s.save(ctx, tx, account, now, l, "payment_intent.canceled")
 }
 
 // Action is a pending customer step, for the authorization page.
@@ -176,7 +176,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 		if kind == processor.ActionThreeDS {
 			l.pi.LastPaymentError["type"] = "card_error"
 		}
-		return save(ctx, tx, account, now, l, "payment_intent.payment_failed")
+		return s.save(ctx, tx, account, now, l, "payment_intent.payment_failed")
 	}
 	l.priv.Authenticated = true
 	outcome := s.Processor.Authorize(ctx, s.request(l.pi, &l.priv, pm.Processor()))
@@ -213,7 +213,7 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 			return err
 		}
 		pi.Status, pi.AmountReceived = Succeeded, pi.Amount
-		_, err = save(ctx, tx, account, now, l, "payment_intent.succeeded")
+		_, err = s.save(ctx, tx, account, now, l, "payment_intent.succeeded")
 		return err
 	}
 	msg := debitFailureMessage(failure)
@@ -230,7 +230,7 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 	pi.Status = RequiresPaymentMethod
 	pi.LastPaymentError = map[string]any{"type": "invalid_request_error", "code": failure, "message": msg,
 		"charge": ch.ID, "payment_method": json.RawMessage(pmJSON)}
-	_, err = save(ctx, tx, account, now, l, "payment_intent.payment_failed")
+	_, err = s.save(ctx, tx, account, now, l, "payment_intent.payment_failed")
 	return err
 }
 

@@ -123,6 +123,9 @@ type private struct {
 	// SettleAt (unix ms) and SettleFailure: a delayed debit's result.
 	SettleAt      int64  `json:"settle_at,omitempty"`
 	SettleFailure string `json:"settle_failure,omitempty"`
+	// Owner is the Checkout Session that created the intent; it hears of
+	// every change (see Owners).
+	Owner string `json:"owner,omitempty"`
 }
 
 // loaded is an intent read for change.
@@ -177,7 +180,7 @@ func Get(ctx context.Context, tx store.Tx, account, intentID string) ([]byte, er
 }
 
 // save writes the intent and records the given event types in order.
-func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, types ...string) ([]byte, error) {
+func (s *Service) save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, types ...string) ([]byte, error) {
 	data, err := json.Marshal(l.pi)
 	if err != nil {
 		return nil, err
@@ -211,6 +214,11 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded
 			prev = l.before
 		}
 		if _, err := event.Record(ctx, tx, account, now, typ, data, prev); err != nil {
+			return nil, err
+		}
+	}
+	if l.priv.Owner != "" && s.Owners != nil {
+		if err := s.Owners.PaymentIntentChanged(ctx, tx, account, l.priv.Owner, l.pi); err != nil {
 			return nil, err
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/payd/payd/internal/money"
 	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/pmconfig"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/store"
 )
@@ -32,6 +33,16 @@ type Service struct {
 	// AuthorizeURL is the page where the customer completes a redirect or
 	// 3-D Secure step for an intent; ctx carries the request's base URL.
 	AuthorizeURL func(ctx context.Context, intentID, token string) string
+	// Owners hears of changes to intents created for a Checkout Session.
+	Owners Owners
+}
+
+// Owners is told, inside the transaction that writes it, of every saved
+// change to an intent that an owner (a Checkout Session) created, after
+// the intent's own events: the session completes atomically with its
+// payment, and its events follow the intent's, as Stripe orders them.
+type Owners interface {
+	PaymentIntentChanged(ctx context.Context, tx store.Tx, account, owner string, pi *PaymentIntent) error
 }
 
 // maxAmount is Stripe's largest amount (eight digits).
@@ -48,7 +59,7 @@ var unsupported = map[string]string{
 	"radar_options":                 "Radar is not supported by payd.",
 	"amount_details":                "amount_details is not supported by payd.",
 	"customer_account":              "customer_account is not supported by payd; use customer.",
-	"payment_method_configuration":  "PaymentMethodConfigurations are not supported by this version of payd.",
+	"payment_method_configuration":  "Choosing a payment method configuration per intent is not supported by payd; the account's default configuration applies.",
 	"allowed_payment_method_types":  "allowed_payment_method_types is not supported by payd; use payment_method_types.",
 	"excluded_payment_method_types": "excluded_payment_method_types is not supported by payd; use payment_method_types.",
 	"mandate":                       "Passing an existing mandate is not supported by payd; the saved PaymentMethod carries its mandate.",
@@ -57,6 +68,12 @@ var unsupported = map[string]string{
 
 // Create makes a PaymentIntent and confirms it when confirm=true.
 func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
+	return s.CreateOwned(ctx, tx, account, p, "")
+}
+
+// CreateOwned is Create for an intent that owner (a Checkout Session id)
+// drives; Owners hears of its changes.
+func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, p param.Map, owner string) ([]byte, error) {
 	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
@@ -69,6 +86,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 		Status: RequiresPaymentMethod,
 	}
 	l := &loaded{pi: pi}
+	l.priv.Owner = owner
 	pi.Amount = *p.Int("amount")
 	pi.Currency = money.Normalize(p.Str("currency"))
 	if !money.Valid(pi.Currency) {
@@ -95,7 +113,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if err != nil {
 		return nil, err
 	}
-	if err := s.applyTypes(pi, p); err != nil {
+	if err := s.applyTypes(ctx, tx, account, pi, p); err != nil {
 		return nil, err
 	}
 	if err := s.apply(ctx, tx, account, l, p, true); err != nil {
@@ -118,7 +136,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 		l.before = data
 		return s.confirm(ctx, tx, account, l, p)
 	}
-	return save(ctx, tx, account, now.Unix(), l, "payment_intent.created")
+	return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.created")
 }
 
 func checkAmount(amount int64, cur string) error {
@@ -144,9 +162,18 @@ func formatMinor(amount int64, cur string) string {
 	return s + "." + fmtAmount(cents)
 }
 
-// applyTypes decides payment_method_types (see customeraction.Types).
-func (s *Service) applyTypes(pi *PaymentIntent, p param.Map) error {
-	types, apm, err := customeraction.Types(p, pi.Currency)
+// applyTypes decides payment_method_types (see customeraction.Types),
+// reading the account's default payment method configuration only when
+// the types are automatic.
+func (s *Service) applyTypes(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent, p param.Map) error {
+	var enabled []string
+	if len(p.Strings("payment_method_types")) == 0 {
+		var err error
+		if enabled, err = pmconfig.Enabled(ctx, tx, account); err != nil {
+			return err
+		}
+	}
+	types, apm, err := customeraction.Types(p, pi.Currency, enabled)
 	if err != nil {
 		return err
 	}
@@ -321,7 +348,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 		}
 	}
 	if p.Has("payment_method_types") {
-		if err := s.applyTypes(pi, p); err != nil {
+		if err := s.applyTypes(ctx, tx, account, pi, p); err != nil {
 			return nil, err
 		}
 		pi.AutomaticPaymentMethods = nil
@@ -340,7 +367,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 	if string(mustJSON(pi)) == string(l.before) {
 		return l.before, nil
 	}
-	return save(ctx, tx, account, s.Now().Unix(), l, "payment_intent.updated")
+	return s.save(ctx, tx, account, s.Now().Unix(), l, "payment_intent.updated")
 }
 
 // Confirm runs the confirm operation on an existing intent.
@@ -492,7 +519,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		url := s.AuthorizeURL(ctx, pi.ID, priv.Begin(o.Action))
 		pi.Status = RequiresAction
 		pi.NextAction = priv.NextAction(url, "payatt")
-		return save(ctx, tx, account, now.Unix(), l, "payment_intent.requires_action")
+		return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.requires_action")
 
 	case processor.Declined:
 		ch, err := s.charge(ctx, tx, account, pi, pm, charge.Failed, false, priv.Authenticated, o, now)
@@ -511,7 +538,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		if pm.Type != "card" {
 			pi.LastPaymentError["type"] = "invalid_request_error"
 		}
-		data, err := save(ctx, tx, account, now.Unix(), l, "payment_intent.payment_failed")
+		data, err := s.save(ctx, tx, account, now.Unix(), l, "payment_intent.payment_failed")
 		if err != nil {
 			return nil, err
 		}
@@ -529,7 +556,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		if err := s.saveMethod(ctx, tx, account, l, pm); err != nil {
 			return nil, err
 		}
-		return save(ctx, tx, account, now.Unix(), l, "payment_intent.processing")
+		return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.processing")
 	}
 
 	manual := manualCapture(pi, pm.Type)
@@ -543,10 +570,10 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	}
 	if manual {
 		pi.Status, pi.AmountCapturable = RequiresCapture, pi.Amount
-		return save(ctx, tx, account, now.Unix(), l, "payment_intent.amount_capturable_updated")
+		return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.amount_capturable_updated")
 	}
 	pi.Status, pi.AmountReceived = Succeeded, pi.Amount
-	return save(ctx, tx, account, now.Unix(), l, "payment_intent.succeeded")
+	return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.succeeded")
 }
 
 // debitMethods are charged only under a mandate the customer accepted.

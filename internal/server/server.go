@@ -118,8 +118,8 @@ func sweep(ctx context.Context, log *slog.Logger, st store.Store) {
 	}
 }
 
-// settle runs the delayed-debit settlement often enough that a debit
-// settles close to its due time.
+// settle runs the sweepers (delayed-debit settlement, Checkout Session
+// expiry) often enough that each happens close to its due time.
 func settle(ctx context.Context, log *slog.Logger, h *api.Server) {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
@@ -129,7 +129,7 @@ func settle(ctx context.Context, log *slog.Logger, h *api.Server) {
 			return
 		case <-t.C:
 		}
-		for _, due := range []func(context.Context) (int, error){h.SettleDue, h.SettleDueSetupIntents} {
+		for _, due := range []func(context.Context) (int, error){h.SettleDue, h.SettleDueSetupIntents, h.ExpireDueSessions} {
 			settleAll(ctx, log, due)
 		}
 	}
@@ -141,7 +141,7 @@ func settleAll(ctx context.Context, log *slog.Logger, due func(context.Context) 
 		n, err := due(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				log.Warn("settle delayed debits", "err", err)
+				log.Warn("background sweep", "err", err)
 			}
 			return
 		}

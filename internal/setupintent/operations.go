@@ -27,7 +27,7 @@ func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, intentID str
 	si.Status, si.NextAction = Canceled, nil
 	l.priv.End()
 	l.priv.Acceptance = nil
-	return save(ctx, tx, account, nowUnix(s.Now), l, false, "setup_intent.canceled")
+	return s.save(ctx, tx, account, nowUnix(s.Now), l, false, "setup_intent.canceled")
 }
 
 // Action is a pending customer step, for the authorization page.
@@ -108,7 +108,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 			"message":        "The latest attempt to set up the payment method has failed because authentication failed.",
 			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(code)}
 		l.priv.Acceptance = nil
-		return save(ctx, tx, account, nowUnix(s.Now), l, false, "setup_intent.setup_failed")
+		return s.save(ctx, tx, account, nowUnix(s.Now), l, false, "setup_intent.setup_failed")
 	}
 	l.priv.Authenticated = true
 	outcome := s.Processor.Setup(ctx, s.request(l.si, &l.priv, pm.Processor()))
@@ -144,7 +144,7 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 		if err := s.succeed(ctx, tx, account, l, pm, nil, now); err != nil {
 			return err
 		}
-		_, err = save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
+		_, err = s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
 		return err
 	}
 	pmJSON, _ := json.Marshal(pm)
@@ -152,6 +152,6 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 	si.LastSetupError = map[string]any{"type": errs.TypeInvalidRequest, "code": failure,
 		"message": "The bank account could not be set up.", "payment_method": json.RawMessage(pmJSON), "doc_url": docURL(failure)}
 	l.priv.Acceptance = nil
-	_, err = save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
+	_, err = s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/payd/payd/internal/metadata"
 	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/paymentmethod"
+	"github.com/payd/payd/internal/pmconfig"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/store"
 )
@@ -28,6 +29,15 @@ type Service struct {
 	// AuthorizeURL is the page where the customer completes a redirect or
 	// 3-D Secure step for an intent; ctx carries the request's base URL.
 	AuthorizeURL func(ctx context.Context, intentID, token string) string
+	// Owners hears of changes to intents created for a Checkout Session.
+	Owners Owners
+}
+
+// Owners is told, inside the transaction that writes it, of every saved
+// change to an intent that an owner (a Checkout Session) created, after
+// the intent's own events.
+type Owners interface {
+	SetupIntentChanged(ctx context.Context, tx store.Tx, account, owner string, si *SetupIntent) error
 }
 
 // unsupported parameters of create, update and confirm: refused, never
@@ -40,7 +50,7 @@ var unsupported = map[string]string{
 	"customer_account":              "customer_account is not supported by payd; use customer.",
 	"flow_directions":               "flow_directions is not supported by payd: it has no outbound money movement.",
 	"on_behalf_of":                  "Connect is not supported by payd.",
-	"payment_method_configuration":  "PaymentMethodConfigurations are not supported by this version of payd.",
+	"payment_method_configuration":  "Choosing a payment method configuration per intent is not supported by payd; the account's default configuration applies.",
 	"single_use":                    "Single-use mandates are not supported by payd; SetupIntents create multi_use mandates.",
 }
 
@@ -50,6 +60,12 @@ var confirmOnly = []string{"return_url", "mandate_data", "use_stripe_sdk"}
 
 // Create makes a SetupIntent and confirms it when confirm=true.
 func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
+	return s.CreateOwned(ctx, tx, account, p, "")
+}
+
+// CreateOwned is Create for an intent that owner (a Checkout Session id)
+// drives; Owners hears of its changes.
+func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, p param.Map, owner string) ([]byte, error) {
 	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
@@ -72,7 +88,8 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 		si.Usage = u
 	}
 	l := &loaded{si: si}
-	if err := applyTypes(si, p); err != nil {
+	l.priv.Owner = owner
+	if err := applyTypes(ctx, tx, account, si, p); err != nil {
 		return nil, err
 	}
 	if err := s.apply(ctx, tx, account, l, p); err != nil {
@@ -81,7 +98,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if si.PaymentMethod != nil {
 		si.Status = RequiresConfirmation
 	}
-	if _, err := save(ctx, tx, account, now.Unix(), l, true, "setup_intent.created"); err != nil {
+	if _, err := s.save(ctx, tx, account, now.Unix(), l, true, "setup_intent.created"); err != nil {
 		return nil, err
 	}
 	if confirm {
@@ -91,9 +108,18 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 }
 
 // applyTypes decides payment_method_types (see customeraction.Types);
-// SetupIntents have no currency, so nothing filters the methods.
-func applyTypes(si *SetupIntent, p param.Map) error {
-	types, apm, err := customeraction.Types(p, "")
+// SetupIntents have no currency, so only the account's default payment
+// method configuration narrows automatic methods. It is read only when
+// the types are automatic.
+func applyTypes(ctx context.Context, tx store.Tx, account string, si *SetupIntent, p param.Map) error {
+	var enabled []string
+	if len(p.Strings("payment_method_types")) == 0 {
+		var err error
+		if enabled, err = pmconfig.Enabled(ctx, tx, account); err != nil {
+			return err
+		}
+	}
+	types, apm, err := customeraction.Types(p, "", enabled)
 	if err != nil {
 		return err
 	}
@@ -238,7 +264,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 		}
 	}
 	if p.Has("payment_method_types") {
-		if err := applyTypes(si, p); err != nil {
+		if err := applyTypes(ctx, tx, account, si, p); err != nil {
 			return nil, err
 		}
 		si.AutomaticPaymentMethods = nil
@@ -257,7 +283,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 	if string(mustJSON(si)) == string(l.before) {
 		return l.before, nil
 	}
-	return save(ctx, tx, account, nowUnix(s.Now), l, false)
+	return s.save(ctx, tx, account, nowUnix(s.Now), l, false)
 }
 
 // Confirm runs the confirm operation on an existing intent.
@@ -341,7 +367,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		url := s.AuthorizeURL(ctx, si.ID, priv.Begin(o.Action))
 		si.Status = RequiresAction
 		si.NextAction = priv.NextAction(url, "setatt")
-		return save(ctx, tx, account, now.Unix(), l, false, "setup_intent.requires_action")
+		return s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.requires_action")
 
 	case processor.Declined:
 		pmJSON, _ := json.Marshal(pm)
@@ -358,7 +384,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		si.LastSetupError = map[string]any{"type": typ, "code": o.Code, "decline_code": decline, "message": o.Message,
 			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(o.Code)}
 		priv.Acceptance = nil
-		data, err := save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
+		data, err := s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
 		if err != nil {
 			return nil, err
 		}
@@ -372,12 +398,12 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		// No event: Stripe has no setup_intent.processing.
 		priv.SettleAt, priv.SettleFailure = o.SettleAt.UnixMilli(), o.SettleFailure
 		si.Status = Processing
-		return save(ctx, tx, account, now.Unix(), l, false)
+		return s.save(ctx, tx, account, now.Unix(), l, false)
 	}
 	if err := s.succeed(ctx, tx, account, l, pm, inferred, now); err != nil {
 		return nil, err
 	}
-	return save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
+	return s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
 }
 
 // succeed does what a successful setup leaves behind: the mandate when the

@@ -141,6 +141,9 @@ type private struct {
 	// SettleAt (unix ms) and SettleFailure: a delayed setup's result.
 	SettleAt      int64  `json:"settle_at,omitempty"`
 	SettleFailure string `json:"settle_failure,omitempty"`
+	// Owner is the Checkout Session that created the intent; it hears of
+	// every change (see Owners).
+	Owner string `json:"owner,omitempty"`
 }
 
 // loaded is an intent read for change.
@@ -200,7 +203,7 @@ func Get(ctx context.Context, tx store.Tx, account, intentID string) ([]byte, er
 
 // save writes the intent and records the given event types in order.
 // Stripe has no setup_intent.updated, so every event is a full snapshot.
-func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, insert bool, types ...string) ([]byte, error) {
+func (s *Service) save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, insert bool, types ...string) ([]byte, error) {
 	data, err := json.Marshal(l.si)
 	if err != nil {
 		return nil, err
@@ -231,6 +234,11 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded
 	}
 	for _, typ := range types {
 		if _, err := event.Record(ctx, tx, account, now, typ, data, nil); err != nil {
+			return nil, err
+		}
+	}
+	if l.priv.Owner != "" && s.Owners != nil {
+		if err := s.Owners.SetupIntentChanged(ctx, tx, account, l.priv.Owner, l.si); err != nil {
 			return nil, err
 		}
 	}
