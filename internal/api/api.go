@@ -18,6 +18,7 @@ import (
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/mandate"
 	"github.com/payd/payd/internal/paymentintent"
+	"github.com/payd/payd/internal/paymentlink"
 	"github.com/payd/payd/internal/paymentmethod"
 	"github.com/payd/payd/internal/pmconfig"
 	"github.com/payd/payd/internal/processor"
@@ -54,6 +55,7 @@ type Server struct {
 	setups         *setupintent.Service
 	catalog        *catalog.Service
 	checkout       *checkout.Service
+	paymentLinks   *paymentlink.Service
 	expanders      map[string]expander
 	keys           keyCache
 	mux            *http.ServeMux
@@ -90,6 +92,8 @@ func New(cfg Config) *Server {
 	s.checkout = &checkout.Service{Now: s.now, Catalog: s.catalog, Customers: s.customers, Methods: s.paymentMethods,
 		Intents: s.intents, Setups: s.setups, Enabled: pmconfig.Enabled, PageURL: checkoutPageURL, ReturnURL: checkoutReturnURL}
 	s.intents.Owners, s.setups.Owners = s.checkout, s.checkout
+	s.paymentLinks = &paymentlink.Service{Now: s.now, Checkout: s.checkout, URL: paymentLinkURL}
+	s.checkout.OnComplete = s.paymentLinks.SessionCompleted
 	s.expanders = map[string]expander{
 		setupintent.Prefix + "_":   setupintent.Get,
 		mandate.Prefix + "_":       mandate.Get,
@@ -101,6 +105,7 @@ func New(cfg Config) *Server {
 		catalog.ProductPrefix + "_": catalog.ExpandProduct,
 		catalog.PricePrefix + "_":   catalog.PriceJSON,
 		"cs_":                       checkout.Get,
+		paymentlink.Prefix + "_":    paymentlink.Get,
 	}
 	s.routes()
 	return s
@@ -136,6 +141,7 @@ func (s *Server) routes() {
 	s.catalogRoutes()
 	s.paymentMethodConfigRoutes()
 	s.checkoutRoutes()
+	s.paymentLinkRoutes()
 	s.confirmationTokenRoutes()
 	s.webhookRoutes()
 	s.pageRoutes()

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -214,6 +215,13 @@ func TestCheckoutSessions_CreateRules(t *testing.T) {
 				LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{Quantity: stripe.Int64(1), PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
 					Currency: stripe.String("cad"), UnitAmount: stripe.Int64(1000), ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String("Hat")}}}},
 				PaymentMethodTypes: []*string{stripe.String("amazon_pay")}}, 400, "", "payment_method_types[0]"},
+			{"quantity outside adjustable bounds", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"),
+				LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(5),
+					AdjustableQuantity: &stripe.CheckoutSessionCreateLineItemAdjustableQuantityParams{Enabled: stripe.Bool(true), Maximum: stripe.Int64(3)}}}},
+				400, "", "line_items[0][quantity]"},
+			{"terms of service text without consent", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: item(price.ID),
+				CustomText: &stripe.CheckoutSessionCreateCustomTextParams{TermsOfServiceAcceptance: &stripe.CheckoutSessionCreateCustomTextTermsOfServiceAcceptanceParams{Message: stripe.String("ok")}}},
+				400, "", "custom_text[terms_of_service_acceptance]"},
 			{"line items in setup mode", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), LineItems: item(price.ID)}, 400, "", "line_items"},
 			{"payment_intent_data in setup mode", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), Currency: stripe.String("usd"),
 				PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Description: stripe.String("x")}}, 400, "", "payment_intent_data"},
@@ -444,5 +452,32 @@ func TestCheckoutSessions_ExpireAndUpdate(t *testing.T) {
 		// Another account cannot see it.
 		_, err = srv.Client(1).V1CheckoutSessions.Retrieve(ctx, cs.ID, nil)
 		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "session")
+	})
+}
+
+func TestCheckoutSessions_CustomTextOnPage(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cs := paymentSession(t, sc, usdPrice(t, sc, "Cap", 1800).ID, 1, &stripe.CheckoutSessionCreateParams{
+			CustomText: &stripe.CheckoutSessionCreateCustomTextParams{
+				Submit:      &stripe.CheckoutSessionCreateCustomTextSubmitParams{Message: stripe.String("Ships within 2 days")},
+				AfterSubmit: &stripe.CheckoutSessionCreateCustomTextAfterSubmitParams{Message: stripe.String("Questions? Write to shop@example.com")},
+			}})
+		if cs.CustomText == nil || cs.CustomText.Submit == nil || cs.CustomText.Submit.Message != "Ships within 2 days" ||
+			cs.CustomText.AfterSubmit == nil || cs.CustomText.AfterSubmit.Message != "Questions? Write to shop@example.com" || cs.CustomText.ShippingAddress != nil {
+			t.Fatalf("custom_text: %+v", cs.CustomText)
+		}
+		resp, err := http.Get(cs.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		page := string(body)
+		iSubmit, iButton, iAfter := strings.Index(page, "Ships within 2 days"), strings.Index(page, "Pay $18.00</button>"), strings.Index(page, "Questions? Write to shop@example.com")
+		if iSubmit < 0 || iButton < 0 || iAfter < 0 || !(iSubmit < iButton && iButton < iAfter) {
+			t.Fatalf("custom text around the button: %d %d %d", iSubmit, iButton, iAfter)
+		}
 	})
 }

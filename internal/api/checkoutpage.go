@@ -79,6 +79,7 @@ type checkoutView struct {
 	Methods                                                                              []methodView
 	Saved                                                                                *savedView
 	UseSaved, Shipping, BillingRequired                                                  bool
+	ShippingText, SubmitText, AfterSubmitText                                            string
 	Countries, ShippingCountries                                                         []countryOption
 	Form                                                                                 checkoutForm
 	Errors                                                                               map[string]string
@@ -261,6 +262,7 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 		v.Shipping = true
 		v.ShippingCountries = countryOptions(sac.AllowedCountries, v.Form.ShippingCountry)
 	}
+	v.ShippingText, v.SubmitText, v.AfterSubmitText = cs.CustomTextAt("shipping_address"), cs.CustomTextAt("submit"), cs.CustomTextAt("after_submit")
 	v.Submit = submitLabel(cs, amount)
 	v.Title = v.Submit
 	renderTemplate(w, status, "checkout.html", v)

@@ -152,6 +152,9 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 		}
 		cs.ClientReferenceID = &ref
 	}
+	if err := applyCustomText(cs, p.Map("custom_text")); err != nil {
+		return nil, err
+	}
 	p.Optional("locale", &cs.Locale)
 	md, err := metadata.Apply(nil, p, "metadata")
 	if err != nil {
@@ -359,7 +362,7 @@ func (s *Service) lineItem(ctx context.Context, tx store.Tx, account string, it 
 	}
 	item := &Item{ID: id.New("li"), Object: "item", Currency: price.Currency, Metadata: md, Price: price, Quantity: q}
 	if adj := it.Map("adjustable_quantity"); adj != nil {
-		if aq, err := adjustable(adj, *q, path+"[adjustable_quantity]"); err != nil {
+		if aq, err := adjustable(adj, *q, path); err != nil {
 			return nil, err
 		} else if aq.Enabled {
 			item.AdjustableQuantity = aq
@@ -400,8 +403,10 @@ func (s *Service) productName(ctx context.Context, tx store.Tx, account, product
 }
 
 // adjustable reads adjustable_quantity: Stripe's defaults are 0 and 99;
-// the item's quantity must lie within the bounds.
-func adjustable(adj param.Map, q int64, path string) (*AdjustableQuantity, error) {
+// the item's quantity (at item, the line item's path) must lie within the
+// bounds.
+func adjustable(adj param.Map, q int64, item string) (*AdjustableQuantity, error) {
+	path := item + "[adjustable_quantity]"
 	aq := &AdjustableQuantity{}
 	if b := adj.Bool("enabled"); b != nil {
 		aq.Enabled = *b
@@ -424,7 +429,7 @@ func adjustable(adj param.Map, q int64, path string) (*AdjustableQuantity, error
 	case hi < lo:
 		return nil, errs.Invalid("", path+"[maximum]", "adjustable_quantity[maximum] must be greater than or equal to adjustable_quantity[minimum].")
 	case q < lo || q > hi:
-		return nil, errs.Invalid("", path+"[quantity]", "The quantity %d must be between adjustable_quantity[minimum] (%d) and adjustable_quantity[maximum] (%d).", q, lo, hi)
+		return nil, errs.Invalid("", item+"[quantity]", "The quantity %d must be between adjustable_quantity[minimum] (%d) and adjustable_quantity[maximum] (%d).", q, lo, hi)
 	}
 	aq.Minimum, aq.Maximum = &lo, &hi
 	return aq, nil
@@ -518,6 +523,31 @@ func applyCollection(cs *Session, p param.Map) error {
 		cs.ShippingAddressCollection = &ShippingAddressCollection{AllowedCountries: countries}
 	}
 	return nil
+}
+
+// applyCustomText keeps the messages the page shows beside the shipping
+// address, the button and after it. Terms of service acceptance needs
+// consent collection, which payd does not have.
+func applyCustomText(cs *Session, ct param.Map) error {
+	if ct == nil {
+		return nil
+	}
+	if ct.Map("terms_of_service_acceptance") != nil {
+		return errs.Invalid("", "custom_text[terms_of_service_acceptance]", "custom_text[terms_of_service_acceptance] requires consent_collection[terms_of_service], which payd does not support.")
+	}
+	for _, pos := range []string{"shipping_address", "submit", "after_submit"} {
+		if m := ct.Map(pos); m != nil {
+			cs.CustomText[pos] = map[string]any{"message": m.Str("message")}
+		}
+	}
+	return nil
+}
+
+// CustomTextAt returns the message for a position of custom_text, or "".
+func (cs *Session) CustomTextAt(pos string) string {
+	m, _ := cs.CustomText[pos].(map[string]any)
+	msg, _ := m["message"].(string)
+	return msg
 }
 
 // applyURLs checks success_url and cancel_url: absolute http(s) URLs.
