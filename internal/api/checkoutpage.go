@@ -73,21 +73,25 @@ type checkoutForm struct {
 }
 
 type checkoutView struct {
-	Lang, Title, Heading, Mode, Total, Submit, Action, CancelURL, Banner, Email, Attempt string
-	Items                                                                                []itemView
-	CustomAmount                                                                         *customAmountView
-	Methods                                                                              []methodView
-	Saved                                                                                *savedView
-	UseSaved, Shipping, BillingRequired                                                  bool
-	ShippingText, SubmitText, AfterSubmitText                                            string
-	Countries, ShippingCountries                                                         []countryOption
-	Form                                                                                 checkoutForm
-	Errors                                                                               map[string]string
+	Lang, Title, Heading, Mode, Total, Submit, Action, CancelURL, Banner, Email string
+	Currency                                                                    string
+	Items                                                                       []itemView
+	CustomAmount                                                                *customAmountView
+	Methods                                                                     []methodView
+	Saved                                                                       *savedView
+	UseSaved, Shipping, BillingRequired                                         bool
+	ShippingText, SubmitText, AfterSubmitText                                   string
+	Countries, ShippingCountries                                                []countryOption
+	Form                                                                        checkoutForm
+	Errors                                                                      map[string]string
 }
 
 type itemView struct {
 	ID, Name, Amount   string
 	Quantity, Min, Max int64
+	// Unit and Minor are the unit price and the line's amount in minor
+	// units, for the page's live total when a quantity changes.
+	Unit, Minor        int64
 	Adjustable, Custom bool
 }
 
@@ -170,8 +174,8 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 	if st == nil {
 		st = &pageState{}
 	}
-	v := checkoutView{Lang: "en", Mode: cs.Mode, Total: amount, Action: "/_payd/checkout/" + cs.ID, Email: pg.Email,
-		Banner: st.banner, Errors: st.errors, Form: st.form, Attempt: strconv.FormatInt(s.now().UnixNano(), 36)}
+	v := checkoutView{Lang: "en", Mode: cs.Mode, Currency: strings.ToUpper(deref(cs.Currency)), Total: amount, Action: "/_payd/checkout/" + cs.ID, Email: pg.Email,
+		Banner: st.banner, Errors: st.errors, Form: st.form}
 	if v.Errors == nil {
 		v.Errors = map[string]string{}
 	}
@@ -183,7 +187,8 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 	}
 	v.BillingRequired = cs.BillingAddressCollection != nil && *cs.BillingAddressCollection == "required"
 	for _, it := range pg.Items {
-		iv := itemView{ID: it.ID, Amount: checkout.Format(it.AmountTotal, it.Currency), Custom: it.Price.CustomUnitAmount != nil}
+		iv := itemView{ID: it.ID, Amount: checkout.Format(it.AmountTotal, it.Currency), Custom: it.Price.CustomUnitAmount != nil,
+			Unit: it.UnitAmount(), Minor: it.AmountTotal}
 		if it.Description != nil {
 			iv.Name = *it.Description
 		}
