@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -238,7 +239,7 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 	if pf := pg.Prefill; pf != nil {
 		if pm := pf.Method; pm != nil && pm.Card != nil {
 			v.Saved = &savedView{ID: pm.ID, Label: brandName(pm.Card.Brand) + " •••• " + pm.Card.Last4,
-				Expiry: strconv.FormatInt(pm.Card.ExpMonth, 10) + "/" + strconv.FormatInt(pm.Card.ExpYear%100, 10)}
+				Expiry: fmt.Sprintf("%02d/%02d", pm.Card.ExpMonth, pm.Card.ExpYear%100)}
 			v.UseSaved = st.form.SavedMethod != "" || st.errors == nil
 			if st.errors == nil && st.banner == "" {
 				v.Email = pf.Email
@@ -455,6 +456,25 @@ func (s *Server) checkoutReturn(w http.ResponseWriter, r *http.Request) {
 	st := &pageState{banner: "The payment was not authorized. Try again or choose another payment method.", errors: map[string]string{}}
 	if pg.Session.Mode == checkout.ModeSetup {
 		st.banner = "The payment method was not authorized. Try again or choose another payment method."
+	}
+	// The customer comes back from another page, so the form has nothing
+	// to echo: fill in what they entered before leaving (kept on the
+	// session), so that trying again does not mean typing it all again.
+	st.form.Method = pg.LastMethod
+	if d := pg.Session.CustomerDetails; d != nil {
+		f := &st.form
+		f.Email = deref(d.Email)
+		f.CardName, f.BankName, f.SEPAName = deref(d.Name), deref(d.Name), deref(d.Name)
+		if a := d.Address; a != nil {
+			f.Country, f.PostalCode, f.Line1, f.Line2 = deref(a.Country), deref(a.PostalCode), deref(a.Line1), deref(a.Line2)
+			f.City, f.State = deref(a.City), deref(a.State)
+		}
+	}
+	if cd := pg.Session.CollectedInformation; cd != nil && cd.ShippingDetails != nil {
+		sd, f := cd.ShippingDetails, &st.form
+		f.ShippingName, f.ShippingCountry, f.ShippingPostalCode = sd.Name, deref(sd.Address.Country), deref(sd.Address.PostalCode)
+		f.ShippingLine1, f.ShippingLine2 = deref(sd.Address.Line1), deref(sd.Address.Line2)
+		f.ShippingCity, f.ShippingState = deref(sd.Address.City), deref(sd.Address.State)
 	}
 	if pg.Session.Status != checkout.Open {
 		st = nil

@@ -40,6 +40,8 @@ type Page struct {
 	Lapsed bool
 	// ConfirmationMessage replaces the page's thanks once paid.
 	ConfirmationMessage string
+	// LastMethod is the payment method type the customer last tried.
+	LastMethod string
 }
 
 // Prefill is what the page fills in from the customer's saved details.
@@ -73,7 +75,7 @@ func (s *Service) LoadPage(ctx context.Context, tx store.Tx, sessionID string) (
 }
 
 func (s *Service) page(ctx context.Context, tx store.Tx, account string, l *loaded) (*Page, error) {
-	pg := &Page{Account: account, Session: l.s, Items: l.priv.Items, ConfirmationMessage: l.priv.Confirmation}
+	pg := &Page{Account: account, Session: l.s, Items: l.priv.Items, ConfirmationMessage: l.priv.Confirmation, LastMethod: l.priv.Method}
 	now := s.Now()
 	pg.Lapsed = l.s.Status == Open && now.Unix() >= l.s.ExpiresAt
 	if l.s.CustomerEmail != nil {
@@ -246,6 +248,7 @@ func (s *Service) Submit(ctx context.Context, tx store.Tx, sessionID string, sub
 		return Result{}, err
 	}
 	s.recordDetails(cs, sub)
+	l.priv.Method = sub.Method
 	if err := s.createCustomer(ctx, tx, account, l, sub); err != nil {
 		return Result{}, err
 	}

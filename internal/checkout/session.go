@@ -207,6 +207,10 @@ type private struct {
 	// Async marks a session completed while its payment (or setup) was
 	// still processing: the outcome is announced by the async events.
 	Async bool `json:"async,omitempty"`
+	// Method is the payment method type of the customer's latest attempt,
+	// which the page offers again when the customer comes back from an
+	// authorization that failed.
+	Method string `json:"method,omitempty"`
 	// Confirmation is the message the page shows once paid (a Payment
 	// Link's hosted confirmation).
 	Confirmation string `json:"confirmation,omitempty"`

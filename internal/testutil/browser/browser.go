@@ -79,8 +79,8 @@ var candidates = []string{DefaultPath, "chromium", "chromium-browser", "google-c
 var (
 	// TabTimeout bounds everything one tab does, from Tab to the test's end.
 	TabTimeout = 60 * time.Second
-	// WaitTimeout bounds each wait of Navigate, Click, WaitURLPrefix and
-	// WaitText.
+	// WaitTimeout bounds each wait of Navigate, Click, Fill, Select,
+	// Check, FieldValue, WaitURLPrefix and WaitText.
 	WaitTimeout = 15 * time.Second
 	// openTimeout bounds Chromium's start (up to its first blank page) and
 	// the opening of each tab: work the browser does, not the pages.

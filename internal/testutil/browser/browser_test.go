@@ -1,7 +1,9 @@
 package browser
 
 import (
+	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,9 +146,11 @@ func TestClickFailures(t *testing.T) {
 		{"missing", "", "Pay €20.00",
 			[]string{`"Pay €20.00"`, `its buttons: ["Authorize Test Payment", "Fail Test Payment"]`, "€20.00"}},
 		{"ambiguous", `<button>Fail Test Payment</button>`, "Fail Test Payment",
-			[]string{"2 buttons are named"}},
+			[]string{`2 controls are named "Fail Test Payment" (button, button)`}},
 		{"disabled", `<button disabled>Save</button>`, "Save",
-			[]string{"is disabled"}},
+			[]string{`the button "Save" is disabled`}},
+		{"button and link", `<a href="/done">Fail Test Payment</a>`, "Fail Test Payment",
+			[]string{`2 controls are named "Fail Test Payment" (button, link)`, `its links: ["Fail Test Payment"]`}},
 		{"covered", `<button id=c>Covered</button><div style="position:fixed;inset:0;background:#fff8"></div>`, "Covered",
 			[]string{"a <div> covers it"}},
 		{"hidden", `<button style="display:none">Hidden</button>`, "Hidden",
@@ -277,4 +281,218 @@ func (r *recorder) stop(skipped bool, args []any) {
 	r.msg, r.skipped = fmt.Sprint(args...), skipped
 	r.mu.Unlock()
 	runtime.Goexit()
+}
+
+// orderForm serves a form shaped like payd's checkout page (labelled
+// fields, a select of countries, payment methods as radio buttons) whose
+// POST echoes the fields it received, as name=value pairs, sorted. A
+// script counts the input and change events the page sees.
+func orderForm(t *testing.T, extra string) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /order", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html lang="en"><head><title>Order</title></head><body><main>
+<form method="post" action="/order">
+<label for="email">Email</label><input id="email" name="email" type="email" value="old@example.com">
+<label>Card number <input name="card" inputmode="numeric"></label>
+<label for="qty">Quantity</label><input id="qty" name="qty" type="number" min="1" max="5">
+<label for="country">Country or region</label><select id="country" name="country">
+<option value="DE">Germany</option><option value="US">United States</option><option value="GB">United Kingdom</option></select>
+<fieldset><legend>Payment method</legend>
+<label><input type="radio" name="method" value="card" checked> <span>Card</span></label>
+<label><input type="radio" name="method" value="amazon_pay"> <span>Amazon Pay</span></label>
+</fieldset>
+<label><input type="checkbox" name="save" value="yes"> Save for later</label>
+<label for="ref">Reference</label><input id="ref" name="ref" readonly value="R-1">
+<label for="coupon">Coupon</label><input id="coupon" name="coupon" disabled>
+<div style="display:none"><label for="hidden">Hidden field</label><input id="hidden" name="hidden"></div>
+`+extra+`
+<button>Place order</button>
+</form>
+<p id="log">no events</p>
+<script>
+let inputs = 0, changes = 0;
+const log = () => { document.getElementById("log").textContent = "input events " + inputs + ", change events " + changes; };
+document.addEventListener("input", () => { inputs++; log(); });
+document.addEventListener("change", () => { changes++; log(); });
+</script></main></body></html>`)
+	})
+	mux.HandleFunc("POST /order", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		var lines []string
+		for k, vs := range r.PostForm {
+			for _, v := range vs {
+				lines = append(lines, k+"="+v)
+			}
+		}
+		slices.Sort(lines)
+		fmt.Fprintf(w, "<!doctype html><p>%s</p>", html.EscapeString(strings.Join(lines, "; ")))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestFillSelectCheck(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		t.Run(fmt.Sprintf("javascript=%v", js), func(t *testing.T) {
+			srv := orderForm(t, "")
+			tab := New(t).Tab(t)
+			if !js {
+				DisableJavaScript(tab, t)
+			}
+			Navigate(tab, t, srv.URL+"/order")
+
+			// What the page prefilled.
+			if got := FieldValue(tab, t, "Email"); got != "old@example.com" {
+				t.Errorf("Email reads %q, want the prefilled old@example.com", got)
+			}
+			if got := FieldValue(tab, t, "Country or region"); got != "DE" {
+				t.Errorf("Country or region reads %q, want DE", got)
+			}
+			if got, want := Radios(tab, t), []string{"Card", "Amazon Pay"}; !slices.Equal(got, want) {
+				t.Errorf("radios %q, want %q", got, want)
+			}
+			if got, want := Fields(tab, t), []string{"Email", "Card number", "Quantity", "Country or region", "Reference", "Coupon"}; !slices.Equal(got, want) {
+				t.Errorf("fields %q, want %q", got, want)
+			}
+			if !Checked(tab, t, "Card") || Checked(tab, t, "Amazon Pay") || Checked(tab, t, "Save for later") {
+				t.Error("the page does not start with Card alone checked")
+			}
+
+			Fill(tab, t, "Email", "new@example.com") // replaces, not appends
+			if js {
+				text := WaitText(tab, t, "input events")
+				if strings.Contains(text, "input events 0") || strings.Contains(text, "change events 0") {
+					t.Errorf("Fill fired no input or change event: %s", text)
+				}
+			}
+			Fill(tab, t, "Card number", "4242424242424242")
+			Fill(tab, t, "Quantity", "3")
+			Select(tab, t, "Country or region", "United States") // by text
+			if got := FieldValue(tab, t, "Country or region"); got != "US" {
+				t.Errorf("after choosing United States the select reads %q", got)
+			}
+			Select(tab, t, "Country or region", "GB") // by value
+			Check(tab, t, "Amazon Pay")
+			Check(tab, t, "Amazon Pay") // already on: nothing to do
+			Check(tab, t, "Save for later")
+			if Checked(tab, t, "Card") || !Checked(tab, t, "Amazon Pay") || !Checked(tab, t, "Save for later") {
+				t.Error("Check did not move the choice to Amazon Pay and tick Save for later")
+			}
+			if got := FieldValue(tab, t, "Card number"); got != "4242424242424242" {
+				t.Errorf("Card number reads %q", got)
+			}
+			Click(tab, t, "Place order")
+			text := WaitText(tab, t, "email=")
+			// Not the disabled Coupon; the hidden field, as browsers do.
+			want := "card=4242424242424242; country=GB; email=new@example.com; hidden=; method=amazon_pay; qty=3; ref=R-1; save=yes"
+			if text != want {
+				t.Errorf("the server received\n%s\nwant\n%s", text, want)
+			}
+		})
+	}
+}
+
+func TestFillClears(t *testing.T) {
+	srv := orderForm(t, "")
+	tab := New(t).Tab(t)
+	Navigate(tab, t, srv.URL+"/order")
+	Fill(tab, t, "Email", "")
+	if got := FieldValue(tab, t, "Email"); got != "" {
+		t.Fatalf("Email reads %q after clearing", got)
+	}
+}
+
+func TestClickRadioAndLink(t *testing.T) {
+	srv := orderForm(t, `<a href="/order?again=1">Start again</a>`)
+	tab := New(t).Tab(t)
+	Navigate(tab, t, srv.URL+"/order")
+	Click(tab, t, "Amazon Pay")
+	if !Checked(tab, t, "Amazon Pay") {
+		t.Error("clicking the radio button did not check it")
+	}
+	if got, want := Links(tab, t), []string{"Start again"}; !slices.Equal(got, want) {
+		t.Errorf("links %q, want %q", got, want)
+	}
+	Click(tab, t, "Start again")
+	WaitURLPrefix(tab, t, srv.URL+"/order?again=1")
+}
+
+// TestFormFailures checks that filling what a person could not fill fails
+// the test with a message that says why.
+func TestFormFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name, extra string
+		do          func(context.Context, testing.TB)
+		want        []string
+	}{
+		{"read-only", "", func(ctx context.Context, t testing.TB) { Fill(ctx, t, "Reference", "R-2") },
+			[]string{"the text field is read-only"}},
+		{"disabled", "", func(ctx context.Context, t testing.TB) { Fill(ctx, t, "Coupon", "FREE") },
+			[]string{"the text field is disabled"}},
+		{"hidden", "", func(ctx context.Context, t testing.TB) { Fill(ctx, t, "Hidden field", "x") },
+			[]string{`no single text field named "Hidden field"`, `its fields: ["Email", "Card number"`}},
+		{"not a text field", "", func(ctx context.Context, t testing.TB) { Fill(ctx, t, "Country or region", "US") },
+			[]string{`no single text field named "Country or region"`}},
+		{"refused", "", func(ctx context.Context, t testing.TB) { Fill(ctx, t, "Quantity", "many") },
+			[]string{`it holds "" after typing`}},
+		{"ambiguous", `<label for="e2">Email</label><input id="e2" name="e2">`,
+			func(ctx context.Context, t testing.TB) { Fill(ctx, t, "Email", "a@example.com") },
+			[]string{`2 controls are named "Email" (textbox, textbox)`}},
+		{"no option", "", func(ctx context.Context, t testing.TB) { Select(ctx, t, "Country or region", "France") },
+			[]string{`no option matches; its options: "DE" (Germany), "US" (United States), "GB" (United Kingdom)`}},
+		{"select missing", "", func(ctx context.Context, t testing.TB) { Select(ctx, t, "Shipping country", "US") },
+			[]string{`no single select named "Shipping country"`}},
+		{"check missing", "", func(ctx context.Context, t testing.TB) { Check(ctx, t, "PayPal") },
+			[]string{`no single radio button or checkbox named "PayPal"`, `its choices: ["Card", "Amazon Pay", "Save for later"]`}},
+		{"value missing", "", func(ctx context.Context, t testing.TB) { FieldValue(ctx, t, "IBAN") },
+			[]string{`no single field named "IBAN"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := orderForm(t, tc.extra)
+			tab := New(t).Tab(t)
+			Navigate(tab, t, srv.URL+"/order")
+			defer func(d time.Duration) { WaitTimeout = d }(WaitTimeout)
+			WaitTimeout = time.Second
+			msg := fatal(t, func(tb testing.TB) { tc.do(tab, tb) })
+			if msg == "" {
+				t.Fatal("it did not fail")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestClickBelowTheFold: a control below the window's bottom edge is
+// scrolled to and clicked (hit-testing must allow for the scroll).
+func TestClickBelowTheFold(t *testing.T) {
+	srv := orderForm(t, `<div style="height:2000px"></div><label><input type="radio" name="method" value="far"> Far away</label>`)
+	tab := New(t).Tab(t)
+	Navigate(tab, t, srv.URL+"/order")
+	Check(tab, t, "Far away")
+	Click(tab, t, "Place order")
+	if text := WaitText(tab, t, "method="); !strings.Contains(text, "method=far") {
+		t.Fatalf("the server received %s", text)
+	}
+}
+
+// TestTextLeavesOutValues: Text is what the page says, not what its fields
+// hold.
+func TestTextLeavesOutValues(t *testing.T) {
+	srv := orderForm(t, "")
+	tab := New(t).Tab(t)
+	Navigate(tab, t, srv.URL+"/order")
+	Fill(tab, t, "Card number", "4242424242424242")
+	text := Text(tab, t)
+	if strings.Contains(text, "4242") || strings.Contains(text, "old@example.com") {
+		t.Errorf("the text shows field values:\n%s", text)
+	}
+	if !strings.Contains(text, "Card number") || !strings.Contains(text, "Payment method") {
+		t.Errorf("the text lacks the labels:\n%s", text)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -58,46 +59,36 @@ func Navigate(ctx context.Context, t testing.TB, url string) int {
 	return int(resp.Status)
 }
 
-// Click clicks the button whose accessible name is name, the way a person
-// does: it waits (up to WaitTimeout) for exactly one such button, enabled,
-// scrolls it into view and presses and releases the mouse at its centre.
-// The name is what people see or hear (the button's text, aria-label,
-// …), matched exactly after whitespace is collapsed.
+// Click clicks the control whose accessible name is name (a button, a
+// link, a radio button or a checkbox) the way a person does: it waits (up
+// to WaitTimeout) for exactly one such control, enabled, scrolls it into
+// view and presses and releases the mouse at its centre. The name is what
+// people see or hear (the button's text, aria-label, the <label> of a
+// radio button, …), matched exactly after whitespace is collapsed.
 //
-// It fails the test if no such button appears, if several do (a test that
+// It fails the test if no such control appears, if several do (a test that
 // cannot tell which one it means would not catch the wrong one), if it is
 // disabled, or if something else covers its centre.
 //
 // Click does not wait for what the click causes: follow it with
-// WaitURLPrefix or WaitText.
+// WaitURLPrefix or WaitText (or use Check for a radio button).
 func Click(ctx context.Context, t testing.TB, name string) {
 	t.Helper()
 	name = collapse(name)
 	var found *accessibility.Node
 	err := poll(ctx, func(ctx context.Context) error {
-		nodes, err := axTree(ctx)
+		n, err := find1(ctx, clickRoles, name)
 		if err != nil {
 			return err
 		}
-		var matches []*accessibility.Node
-		for _, n := range nodes {
-			if !n.Ignored && axString(n.Role) == "button" && collapse(axString(n.Name)) == name {
-				matches = append(matches, n)
-			}
+		if axBool(n, "disabled") {
+			return fmt.Errorf("the %s %q is disabled", axString(n.Role), name)
 		}
-		switch {
-		case len(matches) == 0:
-			return errNotYet
-		case len(matches) > 1:
-			return fmt.Errorf("%d buttons are named %q", len(matches), name)
-		case axBool(matches[0], "disabled"):
-			return fmt.Errorf("the button %q is disabled", name)
-		}
-		found = matches[0]
+		found = n
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("browser: clicking the button %q: %v%s", name, err, describe(ctx))
+		t.Fatalf("browser: clicking %q: %v%s", name, err, describe(ctx))
 	}
 	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		id := found.BackendDOMNodeID
@@ -122,15 +113,30 @@ func Click(ctx context.Context, t testing.TB, name string) {
 		return err
 	}))
 	if err != nil {
-		t.Fatalf("browser: clicking the button %q: %v%s", name, err, describe(ctx))
+		t.Fatalf("browser: clicking %q: %v%s", name, err, describe(ctx))
 	}
 }
 
 // covered reports whether the element at (x, y) is something other than
 // the node or its content: a person clicking there would hit the other
 // element.
+//
+// x and y are in the viewport, as mouse events are; DOM.getNodeForLocation
+// takes document coordinates, so the page's scroll offset is added (a
+// button below the fold is scrolled to before it is clicked).
 func covered(ctx context.Context, tg *chromedp.Target, id cdp.BackendNodeID, x, y float64) error {
-	hit, err := cdp.Call(ctx, tg, dom.GetNodeForLocation, dom.GetNodeForLocationParams{X: int64(x), Y: int64(y)})
+	m, err := cdp.Call(ctx, tg, page.GetLayoutMetrics, cdp.Empty{})
+	if err != nil {
+		return err
+	}
+	vp := m.CSSVisualViewport
+	if vp == nil {
+		return errors.New("no viewport metrics")
+	}
+	if x < 0 || y < 0 || x >= vp.ClientWidth || y >= vp.ClientHeight {
+		return fmt.Errorf("its centre (%.0f, %.0f) is outside the window", x, y)
+	}
+	hit, err := cdp.Call(ctx, tg, dom.GetNodeForLocation, dom.GetNodeForLocationParams{X: int64(x + vp.PageX), Y: int64(y + vp.PageY)})
 	if err != nil {
 		return err
 	}
@@ -305,9 +311,31 @@ func pageText(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// What a field holds is its value, not text of the page (Chromium
+	// exposes a text field's value as text inside it): leave it out, so
+	// Text is what the page says, whatever was typed.
+	inField := map[accessibility.NodeID]bool{}
+	byID := make(map[accessibility.NodeID]*accessibility.Node, len(nodes))
+	for _, n := range nodes {
+		byID[n.NodeID] = n
+	}
+	var mark func(n *accessibility.Node)
+	mark = func(n *accessibility.Node) {
+		for _, id := range n.ChildIDs {
+			if c, ok := byID[id]; ok && !inField[id] {
+				inField[id] = true
+				mark(c)
+			}
+		}
+	}
+	for _, n := range nodes {
+		if slices.Contains(fieldRoles, axString(n.Role)) {
+			mark(n)
+		}
+	}
 	var lines []string
 	for _, n := range inOrder(nodes) {
-		if !n.Ignored && axString(n.Role) == "StaticText" {
+		if !n.Ignored && !inField[n.NodeID] && axString(n.Role) == "StaticText" {
 			if s := collapse(axString(n.Name)); s != "" {
 				lines = append(lines, s)
 			}
@@ -325,13 +353,24 @@ func describe(ctx context.Context) string {
 		fmt.Fprintf(&b, "\nthe tab is at %s", u)
 	}
 	if nodes, err := axTree(ctx); err == nil {
-		var buttons []string
-		for _, n := range inOrder(nodes) {
-			if !n.Ignored && axString(n.Role) == "button" {
-				buttons = append(buttons, fmt.Sprintf("%q", collapse(axString(n.Name))))
+		list := func(roles ...string) string {
+			var names []string
+			for _, n := range inOrder(nodes) {
+				if !n.Ignored && slices.Contains(roles, axString(n.Role)) {
+					names = append(names, fmt.Sprintf("%q", collapse(axString(n.Name))))
+				}
+			}
+			return strings.Join(names, ", ")
+		}
+		fmt.Fprintf(&b, "\nits buttons: [%s]", list("button"))
+		for _, kind := range []struct {
+			what  string
+			roles []string
+		}{{"links", []string{"link"}}, {"choices", checkRoles}, {"fields", fieldRoles}} {
+			if l := list(kind.roles...); l != "" {
+				fmt.Fprintf(&b, "\nits %s: [%s]", kind.what, l)
 			}
 		}
-		fmt.Fprintf(&b, "\nits buttons: [%s]", strings.Join(buttons, ", "))
 	}
 	if text, err := pageText(ctx); err == nil {
 		fmt.Fprintf(&b, "\nits text:\n%s", indent(text))

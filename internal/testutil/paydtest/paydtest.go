@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,9 +100,47 @@ var Keys = []account.Pair{
 	{Secret: "sk_test_otherAccount0000000000", Publishable: "pk_test_otherAccount0000000000"},
 }
 
+// Clock is a test server's clock: the wall clock shifted by what Advance
+// added. It keeps running, so objects made one after another keep their
+// order, yet a test can jump past a deadline (a session's expiry, the
+// prefill window) in an instant. Safe for concurrent use.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the clock's time; give it to api.Config.Now.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock d ahead.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// Options changes how Start and New serve; the zero value is their default.
+type Options struct {
+	// Clock, if set, is the server's clock instead of the wall clock.
+	Clock *Clock
+}
+
 // Start serves the API over st with the two test accounts.
 func Start(t testing.TB, st store.Store) *Server {
-	accts, err := account.Ensure(context.Background(), st, Keys, time.Now())
+	return StartWith(t, st, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, st store.Store, opts Options) *Server {
+	now := time.Now
+	if opts.Clock != nil {
+		now = opts.Clock.Now
+	}
+	accts, err := account.Ensure(context.Background(), st, Keys, now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +149,7 @@ func Start(t testing.TB, st store.Store) *Server {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	// Delayed debits settle as soon as a test asks (SettleDue).
-	h := api.New(api.Config{Store: st, Logger: log, DebitSettleDelay: time.Nanosecond})
+	h := api.New(api.Config{Store: st, Logger: log, Now: now, DebitSettleDelay: time.Nanosecond})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &Server{URL: srv.URL, Store: st, Accounts: accts, API: h, t: t, srv: srv}
@@ -118,8 +157,19 @@ func Start(t testing.TB, st store.Store) *Server {
 
 // New opens a fresh store on e and starts a server on it.
 func New(t testing.TB, e Engine) *Server {
+	return NewWith(t, e, Options{})
+}
+
+// NewWith is New with options.
+func NewWith(t testing.TB, e Engine, opts Options) *Server {
 	st, _ := e.Open(t)
-	return Start(t, st)
+	return StartWith(t, st, opts)
+}
+
+// NewWithClock starts a server on a fresh store of e whose clock is
+// clock, for tests of what happens with time (expiry, prefill windows).
+func NewWithClock(t testing.TB, e Engine, clock *Clock) *Server {
+	return NewWith(t, e, Options{Clock: clock})
 }
 
 // Close stops the server (the store stays open).
