@@ -111,17 +111,21 @@ type statusView struct {
 }
 
 func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
-	var pg *checkout.Page
-	err := s.store.View(r.Context(), func(tx store.Tx) error {
-		var err error
-		pg, err = s.checkout.LoadPage(r.Context(), tx, r.PathValue("session"))
-		return err
-	})
+	pg, err := s.loadCheckoutPage(r, r.PathValue("session"))
 	if err != nil {
 		s.pageError(w, err)
 		return
 	}
 	s.renderCheckout(w, r, pg, nil, http.StatusOK)
+}
+
+// loadCheckoutPage reads what a session's page shows.
+func (s *Server) loadCheckoutPage(r *http.Request, sessionID string) (pg *checkout.Page, err error) {
+	err = s.store.View(r.Context(), func(tx store.Tx) error {
+		pg, err = s.checkout.LoadPage(r.Context(), tx, sessionID)
+		return err
+	})
+	return pg, err
 }
 
 // pageError shows a page for a session that cannot be found or read.
@@ -420,12 +424,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 // rerender shows the session's page again, with the customer's input and
 // what went wrong.
 func (s *Server) rerender(w http.ResponseWriter, r *http.Request, sessionID string, st *pageState, status int) {
-	var pg *checkout.Page
-	err := s.store.View(r.Context(), func(tx store.Tx) error {
-		var err error
-		pg, err = s.checkout.LoadPage(r.Context(), tx, sessionID)
-		return err
-	})
+	pg, err := s.loadCheckoutPage(r, sessionID)
 	if err != nil {
 		s.pageError(w, err)
 		return
@@ -437,12 +436,7 @@ func (s *Server) rerender(w http.ResponseWriter, r *http.Request, sessionID stri
 // completed session goes on to success_url; otherwise the page shows again
 // with what happened to the attempt.
 func (s *Server) checkoutReturn(w http.ResponseWriter, r *http.Request) {
-	var pg *checkout.Page
-	err := s.store.View(r.Context(), func(tx store.Tx) error {
-		var err error
-		pg, err = s.checkout.LoadPage(r.Context(), tx, r.PathValue("session"))
-		return err
-	})
+	pg, err := s.loadCheckoutPage(r, r.PathValue("session"))
 	if err != nil {
 		s.pageError(w, err)
 		return

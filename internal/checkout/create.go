@@ -25,7 +25,8 @@ const (
 	maxLineItems    = 100
 	// Stripe's bounds for adjustable quantities when none are given.
 	defaultMaxQuantity = 99
-	maxQuantity        = 999999
+	// MaxQuantity is the largest quantity of a line item.
+	MaxQuantity = 999999
 )
 
 // unsupported create parameters: refused with the reason, never ignored.
@@ -352,8 +353,8 @@ func (s *Service) lineItem(ctx context.Context, tx store.Tx, account string, it 
 	if q == nil {
 		return nil, errs.Missing(path + "[quantity]")
 	}
-	if *q < 0 || *q > maxQuantity {
-		return nil, errs.Invalid("", path+"[quantity]", "Quantity must be between 0 and %d.", maxQuantity)
+	if *q < 0 || *q > MaxQuantity {
+		return nil, errs.Invalid("", path+"[quantity]", "Quantity must be between 0 and %d.", MaxQuantity)
 	}
 	md, err := metadata.Apply(nil, it, "metadata")
 	if e, ok := errs.As(err); ok {
@@ -362,7 +363,7 @@ func (s *Service) lineItem(ctx context.Context, tx store.Tx, account string, it 
 	}
 	item := &Item{ID: id.New("li"), Object: "item", Currency: price.Currency, Metadata: md, Price: price, Quantity: q}
 	if adj := it.Map("adjustable_quantity"); adj != nil {
-		if aq, err := adjustable(adj, *q, path); err != nil {
+		if aq, err := Adjustable(adj, *q, path); err != nil {
 			return nil, err
 		} else if aq.Enabled {
 			item.AdjustableQuantity = aq
@@ -402,16 +403,22 @@ func (s *Service) productName(ctx context.Context, tx store.Tx, account, product
 	return prod.Name, nil
 }
 
-// adjustable reads adjustable_quantity: Stripe's defaults are 0 and 99;
-// the item's quantity (at item, the line item's path) must lie within the
-// bounds.
-func adjustable(adj param.Map, q int64, item string) (*AdjustableQuantity, error) {
+// Adjustable reads a line item's adjustable_quantity (sessions and
+// Payment Links share it): Stripe's bounds default to 0 and 99, apply only
+// when enabled, and the item's quantity (item is the line item's param
+// path) must lie within them.
+func Adjustable(adj param.Map, q int64, item string) (*AdjustableQuantity, error) {
 	path := item + "[adjustable_quantity]"
 	aq := &AdjustableQuantity{}
 	if b := adj.Bool("enabled"); b != nil {
 		aq.Enabled = *b
 	}
 	if !aq.Enabled {
+		for _, name := range []string{"minimum", "maximum"} {
+			if adj.Has(name) {
+				return nil, errs.Invalid("", path+"["+name+"]", "adjustable_quantity[%s] can only be set when adjustable_quantity[enabled] is true.", name)
+			}
+		}
 		return aq, nil
 	}
 	lo, hi := int64(0), int64(defaultMaxQuantity)
@@ -424,12 +431,13 @@ func adjustable(adj param.Map, q int64, item string) (*AdjustableQuantity, error
 	switch {
 	case lo < 0:
 		return nil, errs.Invalid("", path+"[minimum]", "adjustable_quantity[minimum] must be at least 0.")
-	case hi > maxQuantity:
-		return nil, errs.Invalid("", path+"[maximum]", "adjustable_quantity[maximum] must be at most %d.", maxQuantity)
+	case hi > MaxQuantity:
+		return nil, errs.Invalid("", path+"[maximum]", "adjustable_quantity[maximum] must be at most %d.", MaxQuantity)
 	case hi < lo:
 		return nil, errs.Invalid("", path+"[maximum]", "adjustable_quantity[maximum] must be greater than or equal to adjustable_quantity[minimum].")
 	case q < lo || q > hi:
-		return nil, errs.Invalid("", item+"[quantity]", "The quantity %d must be between adjustable_quantity[minimum] (%d) and adjustable_quantity[maximum] (%d).", q, lo, hi)
+		return nil, errs.Invalid("", item+"[quantity]",
+			"The quantity %d must be between adjustable_quantity[minimum] (%d) and adjustable_quantity[maximum] (%d).", q, lo, hi)
 	}
 	aq.Minimum, aq.Maximum = &lo, &hi
 	return aq, nil

@@ -20,11 +20,7 @@ import (
 // Stripe's line item bounds for a link (seed 004): up to 20 line items
 // with standard prices, exactly one with a customer-chosen price. The
 // quantity bounds are Checkout's, which every session of the link obeys.
-const (
-	maxLineItems       = 20
-	maxQuantity        = 999999
-	defaultMaxQuantity = 99
-)
+const maxLineItems = 20
 
 // errSubscriptions is the answer to anything that would make the link
 // start subscriptions.
@@ -252,14 +248,14 @@ func (s *Service) lineItem(ctx context.Context, tx store.Tx, account string, it 
 		return nil, errs.Missing(path + "[quantity]")
 	case *q < 1:
 		return nil, errs.Invalid("parameter_invalid_integer", path+"[quantity]", "This value must be greater than or equal to 1.")
-	case *q > maxQuantity:
-		return nil, errs.Invalid("parameter_invalid_integer", path+"[quantity]", "This value must be less than or equal to %d.", maxQuantity)
+	case *q > checkout.MaxQuantity:
+		return nil, errs.Invalid("parameter_invalid_integer", path+"[quantity]", "This value must be less than or equal to %d.", checkout.MaxQuantity)
 	case price.CustomUnitAmount != nil && *q != 1:
 		return nil, errs.Invalid("", path+"[quantity]", "A line item with a customer-chosen price (custom_unit_amount) must have a quantity of 1.")
 	}
 	item := &checkout.Item{ID: id.New("li"), Object: "item", Currency: price.Currency, Metadata: map[string]string{}, Price: price, Quantity: q}
 	if adj := it.Map("adjustable_quantity"); adj != nil {
-		aq, err := adjustable(adj, *q, path)
+		aq, err := checkout.Adjustable(adj, *q, path)
 		if err != nil {
 			return nil, err
 		}
@@ -312,45 +308,6 @@ func linkable(price *catalog.Price, param string) error {
 			"Prices with unit_amount_decimal and fractional minor units are not supported by payd's Payment Links: price %s.", price.ID)
 	}
 	return nil
-}
-
-// adjustable reads the adjustable_quantity of the line item at item with
-// Checkout's defaults (0 and 99) and bounds; the item's quantity must lie
-// within them.
-func adjustable(adj param.Map, q int64, item string) (*checkout.AdjustableQuantity, error) {
-	path := item + "[adjustable_quantity]"
-	aq := &checkout.AdjustableQuantity{}
-	if b := adj.Bool("enabled"); b != nil {
-		aq.Enabled = *b
-	}
-	if !aq.Enabled {
-		for _, name := range []string{"minimum", "maximum"} {
-			if adj.Has(name) {
-				return nil, errs.Invalid("", path+"["+name+"]", "adjustable_quantity[%s] can only be set when adjustable_quantity[enabled] is true.", name)
-			}
-		}
-		return aq, nil
-	}
-	lo, hi := int64(0), int64(defaultMaxQuantity)
-	if v := adj.Int("minimum"); v != nil {
-		lo = *v
-	}
-	if v := adj.Int("maximum"); v != nil {
-		hi = *v
-	}
-	switch {
-	case lo < 0:
-		return nil, errs.Invalid("", path+"[minimum]", "adjustable_quantity[minimum] must be at least 0.")
-	case hi > maxQuantity:
-		return nil, errs.Invalid("", path+"[maximum]", "adjustable_quantity[maximum] must be at most %d.", maxQuantity)
-	case hi < lo:
-		return nil, errs.Invalid("", path+"[maximum]", "adjustable_quantity[maximum] must be greater than or equal to adjustable_quantity[minimum].")
-	case q < lo || q > hi:
-		return nil, errs.Invalid("", item+"[quantity]",
-			"The quantity %d must be between adjustable_quantity[minimum] (%d) and adjustable_quantity[maximum] (%d).", q, lo, hi)
-	}
-	aq.Minimum, aq.Maximum = &lo, &hi
-	return aq, nil
 }
 
 // methodTypes reads payment_method_types: each type one payd supports

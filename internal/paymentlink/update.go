@@ -82,15 +82,15 @@ func updateItems(ld *loaded, updates []param.Map) error {
 			switch {
 			case q < 1:
 				return errs.Invalid("parameter_invalid_integer", path+"[quantity]", "This value must be greater than or equal to 1.")
-			case q > maxQuantity:
-				return errs.Invalid("parameter_invalid_integer", path+"[quantity]", "This value must be less than or equal to %d.", maxQuantity)
+			case q > checkout.MaxQuantity:
+				return errs.Invalid("parameter_invalid_integer", path+"[quantity]", "This value must be less than or equal to %d.", checkout.MaxQuantity)
 			case it.Price.CustomUnitAmount != nil && q != 1:
 				return errs.Invalid("", path+"[quantity]", "A line item with a customer-chosen price (custom_unit_amount) must have a quantity of 1.")
 			}
 		}
 		aq := it.AdjustableQuantity
 		if adj := u.Map("adjustable_quantity"); adj != nil {
-			next, err := adjustable(adj, q, path)
+			next, err := checkout.Adjustable(adj, q, path)
 			if err != nil {
 				return err
 			}
