@@ -100,6 +100,11 @@ type Worker struct {
 	// cursor is where the next scan of due endpoints resumes; only the
 	// Run loop touches it.
 	cursor string
+
+	// Finished attempts waiting to be recorded (see record).
+	recMu     sync.Mutex
+	queued    []*outcome
+	recording bool
 }
 
 // New builds a worker, filling Config's zero values with the defaults.
@@ -440,10 +445,31 @@ func (w *Worker) post(t Target, body []byte) (store.Attempt, bool) {
 	return a, resp.StatusCode >= 200 && resp.StatusCode < 300
 }
 
+// outcome is one finished attempt waiting to be recorded, and what
+// recording it found.
+type outcome struct {
+	d     store.Delivery
+	lease string
+	a     store.Attempt
+	ok    bool
+	now   time.Time
+	// Set by recording.
+	disabled bool
+	since    int64
+	err      error
+	done     chan struct{}
+}
+
 // record writes the attempt, moves the delivery along the schedule,
 // settles the event's pending_webhooks when the delivery is finished, and
 // keeps the endpoint's failing streak, disabling the endpoint when the
 // streak has lasted DisableAfter.
+//
+// Attempts finishing together are written together: the first to arrive
+// writes every attempt queued meanwhile in one transaction while the
+// others wait for it (group commit), so that a busy worker costs the
+// database one commit per batch rather than one per attempt. An attempt
+// is recorded before record returns, as before.
 func (w *Worker) record(ctx context.Context, d store.Delivery, lease string, a store.Attempt, ok bool) {
 	now := w.now()
 	d.Attempts++
@@ -455,41 +481,96 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, lease string, a s
 	default:
 		d.Status, d.NextAttemptAt = store.DeliveryFailed, 0
 	}
-	var disabled bool
-	var since int64
-	err := w.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		disabled = false
-		owned, err := tx.FinishAttempt(ctx, d, lease, a)
-		if err != nil {
-			return err
+	o := &outcome{d: d, lease: lease, a: a, ok: ok, now: now, done: make(chan struct{})}
+	w.recMu.Lock()
+	w.queued = append(w.queued, o)
+	lead := !w.recording
+	w.recording = true
+	w.recMu.Unlock()
+	if lead {
+		for {
+			w.recMu.Lock()
+			batch := w.queued
+			w.queued = nil
+			if len(batch) == 0 {
+				w.recording = false
+				w.recMu.Unlock()
+				break
+			}
+			w.recMu.Unlock()
+			w.recordBatch(ctx, batch)
 		}
-		if owned && d.Status != store.DeliveryPending {
-			if err := event.AddPending(ctx, tx, d.Account, d.Event, -1); err != nil {
+	}
+	<-o.done
+	w.logOutcome(o)
+}
+
+// recordBatch writes a batch of attempts in one transaction. Should that
+// fail, each is written on its own, so that one bad attempt does not keep
+// the others unrecorded.
+func (w *Worker) recordBatch(ctx context.Context, batch []*outcome) {
+	err := w.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		for _, o := range batch {
+			if err := w.recordTx(ctx, tx, o); err != nil {
 				return err
 			}
 		}
-		since, err = tx.EndpointHealth(ctx, d.Account, d.Endpoint, ok, now.UnixMilli())
-		if err != nil || ok || since == 0 || now.UnixMilli()-since < w.cfg.DisableAfter.Milliseconds() {
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		for _, o := range batch {
+			o.err = w.cfg.Store.Update(ctx, func(tx store.Tx) error { return w.recordTx(ctx, tx, o) })
+		}
+	} else {
+		for _, o := range batch {
+			o.err = err
+		}
+	}
+	for _, o := range batch {
+		close(o.done)
+	}
+}
+
+// recordTx records one attempt in tx.
+func (w *Worker) recordTx(ctx context.Context, tx store.Tx, o *outcome) error {
+	d, now := o.d, o.now
+	o.disabled, o.since = false, 0
+	owned, err := tx.FinishAttempt(ctx, d, o.lease, o.a)
+	if err != nil {
+		return err
+	}
+	if owned && d.Status != store.DeliveryPending {
+		if err := event.AddPending(ctx, tx, d.Account, d.Event, -1); err != nil {
 			return err
 		}
-		disabled, err = Disable(ctx, tx, d.Account, d.Endpoint)
+	}
+	since, err := tx.EndpointHealth(ctx, d.Account, d.Endpoint, o.ok, now.UnixMilli())
+	o.since = since
+	if err != nil || o.ok || since == 0 || now.UnixMilli()-since < w.cfg.DisableAfter.Milliseconds() {
 		return err
-	})
-	if err != nil {
+	}
+	o.disabled, err = Disable(ctx, tx, d.Account, d.Endpoint)
+	return err
+}
+
+// logOutcome says what became of a recorded attempt.
+func (w *Worker) logOutcome(o *outcome) {
+	d := o.d
+	if o.err != nil {
 		w.log.Warn("webhook delivery: recording the attempt failed; it will be retried when its lease ends",
-			"delivery", d.ID, "err", err)
+			"delivery", d.ID, "err", o.err)
 		return
 	}
 	w.log.Debug("webhook attempt", "delivery", d.ID, "event", d.Event, "endpoint", d.Endpoint,
-		"url", d.URL, "status", a.HTTPStatus, "error", a.Error, "latency_ms", a.LatencyMS, "outcome", d.Status)
+		"url", d.URL, "status", o.a.HTTPStatus, "error", o.a.Error, "latency_ms", o.a.LatencyMS, "outcome", d.Status)
 	if d.Status == store.DeliveryFailed {
 		w.log.Info("webhook delivery failed for good: no retries left", "delivery", d.ID, "event", d.Event,
 			"endpoint", d.Endpoint, "attempts", d.Attempts)
 	}
-	if disabled {
+	if o.disabled {
 		w.log.Warn("payd disabled a webhook endpoint: every delivery to it has failed for too long; fix the receiver, then re-enable it with disabled=false",
 			"endpoint", d.Endpoint, "account", d.Account, "url", d.URL,
-			"failing_since", time.UnixMilli(since).UTC().Format(time.RFC3339), "disable_after", w.cfg.DisableAfter)
+			"failing_since", time.UnixMilli(o.since).UTC().Format(time.RFC3339), "disable_after", w.cfg.DisableAfter)
 	}
 }
 
