@@ -40,13 +40,6 @@ type Outbox interface {
 	// the lease. It reports whether the row was updated: false means the
 	// lease expired and another worker owns the row now.
 	FinishAttempt(ctx context.Context, d Delivery, lease string, a Attempt) (bool, error)
-	// RelaxDurability lets this transaction's commit return before it is
-	// flushed to disk, so that a crash of the database server (not of
-	// payd) may lose it. Only webhook bookkeeping (claims and attempt
-	// records) asks for it: losing either means a delivery is sent again,
-	// which at-least-once delivery allows; API writes never do. A no-op
-	// where commits are already shared (SQLite's group commit).
-	RelaxDurability(ctx context.Context) error
 	// AbandonDelivery marks a pending delivery failed without an attempt
 	// (its endpoint was disabled or deleted), under the same lease rule.
 	AbandonDelivery(ctx context.Context, id, lease string) (bool, error)

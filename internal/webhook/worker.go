@@ -290,9 +290,6 @@ func (w *Worker) claim(ctx context.Context) (int, int64, error) {
 	var claimed []store.Delivery
 	err = w.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		claimed = claimed[:0]
-		if err := tx.RelaxDurability(ctx); err != nil {
-			return err
-		}
 		for _, p := range plan {
 			ds, err := tx.ClaimDeliveries(ctx, store.Claim{
 				Endpoint: p.endpoint, Now: now.UnixMilli(), LeaseUntil: now.Add(w.cfg.Lease).UnixMilli(),
@@ -513,9 +510,6 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, lease string, a s
 // the others unrecorded.
 func (w *Worker) recordBatch(ctx context.Context, batch []*outcome) {
 	err := w.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.RelaxDurability(ctx); err != nil {
-			return err
-		}
 		for _, o := range batch {
 			if err := w.recordTx(ctx, tx, o); err != nil {
 				return err

@@ -56,5 +56,4 @@ var dialect = sqlstore.Dialect{
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 	},
-	Relax: "SET LOCAL synchronous_commit = off",
 }

@@ -31,9 +31,6 @@ type Dialect struct {
 	// Retryable reports whether a transaction failed only because of a
 	// concurrent one (serialization failure, deadlock) and may be rerun.
 	Retryable func(error) bool
-	// Relax is the statement that makes the current transaction's commit
-	// asynchronous (see store.Outbox.RelaxDurability); "" for none.
-	Relax string
 }
 
 // DB is a store.Store over one or two *sql.DB. Writes go to W; reads go to R,

@@ -286,11 +286,3 @@ func (t *tx) EndpointHealth(ctx context.Context, account, endpoint string, ok bo
 	}
 	return since.Int64, nil
 }
-
-func (t *tx) RelaxDurability(ctx context.Context) error {
-	if t.d.Relax == "" {
-		return nil
-	}
-	_, err := t.tx.ExecContext(ctx, t.d.Relax)
-	return err
-}
