@@ -481,3 +481,65 @@ func TestCheckoutSessions_CustomTextOnPage(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckoutSessions_SaveConsentOnPage(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		price := usdPrice(t, sc, "Socks", 900)
+		cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Email: stripe.String("jenny@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		session := func() *stripe.CheckoutSession {
+			return paymentSession(t, sc, price.ID, 1, &stripe.CheckoutSessionCreateParams{Customer: stripe.String(cus.ID),
+				SavedPaymentMethodOptions: &stripe.CheckoutSessionCreateSavedPaymentMethodOptionsParams{PaymentMethodSave: stripe.String("enabled")}})
+		}
+		paidMethod := func(cs *stripe.CheckoutSession) *stripe.PaymentMethod {
+			t.Helper()
+			got, err := sc.V1CheckoutSessions.Retrieve(ctx, cs.ID, &stripe.CheckoutSessionRetrieveParams{
+				Params: stripe.Params{Expand: []*string{stripe.String("payment_intent.payment_method")}}})
+			if err != nil || got.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid {
+				t.Fatalf("session: %+v %v", got, err)
+			}
+			return got.PaymentIntent.PaymentMethod
+		}
+		// The page asks.
+		cs := session()
+		if cs.SavedPaymentMethodOptions == nil || cs.SavedPaymentMethodOptions.PaymentMethodSave != "enabled" {
+			t.Fatalf("saved_payment_method_options: %+v", cs.SavedPaymentMethodOptions)
+		}
+		resp, err := http.Get(cs.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "Save my payment details for future purchases") {
+			t.Fatal("the page does not offer to save the payment details")
+		}
+		// Consent given: the card is saved to the customer and shown again.
+		f := cardFields("4242424242424242")
+		f.Set("save", "on")
+		if status, _ := payPage(t, cs.URL, f); status != http.StatusSeeOther {
+			t.Fatalf("pay with consent: %d", status)
+		}
+		pm := paidMethod(cs)
+		if pm.Customer == nil || pm.Customer.ID != cus.ID || pm.AllowRedisplay != stripe.PaymentMethodAllowRedisplayAlways {
+			t.Fatalf("saved method: customer %+v allow_redisplay %s", pm.Customer, pm.AllowRedisplay)
+		}
+		// No consent: nothing is saved.
+		cs2 := session()
+		if status, _ := payPage(t, cs2.URL, cardFields("4242424242424242")); status != http.StatusSeeOther {
+			t.Fatalf("pay without consent: %d", status)
+		}
+		if pm := paidMethod(cs2); pm.Customer != nil || pm.AllowRedisplay == stripe.PaymentMethodAllowRedisplayAlways {
+			t.Fatalf("method saved without consent: customer %+v allow_redisplay %s", pm.Customer, pm.AllowRedisplay)
+		}
+		// What payd's page cannot do is refused.
+		_, err = sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), Customer: stripe.String(cus.ID),
+			LineItems:                 []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(1)}},
+			SavedPaymentMethodOptions: &stripe.CheckoutSessionCreateSavedPaymentMethodOptionsParams{PaymentMethodRemove: stripe.String("enabled")}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "saved_payment_method_options[payment_method_remove]")
+	})
+}

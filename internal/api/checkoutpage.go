@@ -70,6 +70,7 @@ type checkoutForm struct {
 	ShippingName, ShippingLine1, ShippingLine2, ShippingCity                 string
 	ShippingState, ShippingPostalCode, ShippingCountry                       string
 	Email, Method, SavedMethod, CustomAmount                                 string
+	Save                                                                     bool
 	Quantities                                                               map[string]string
 }
 
@@ -80,7 +81,7 @@ type checkoutView struct {
 	CustomAmount                                                                *customAmountView
 	Methods                                                                     []methodView
 	Saved                                                                       *savedView
-	UseSaved, Shipping, BillingRequired                                         bool
+	UseSaved, Shipping, BillingRequired, OffersSave, Save                       bool
 	ShippingText, SubmitText, AfterSubmitText                                   string
 	Countries, ShippingCountries                                                []countryOption
 	Form                                                                        checkoutForm
@@ -273,6 +274,7 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 		v.ShippingCountries = countryOptions(sac.AllowedCountries, v.Form.ShippingCountry)
 	}
 	v.ShippingText, v.SubmitText, v.AfterSubmitText = cs.CustomTextAt("shipping_address"), cs.CustomTextAt("submit"), cs.CustomTextAt("after_submit")
+	v.OffersSave, v.Save = cs.OffersSave(), st.form.Save
 	v.Submit = submitLabel(cs, amount)
 	v.Title = v.Submit
 	renderTemplate(w, status, "checkout.html", v)
@@ -348,11 +350,12 @@ func readCheckoutForm(r *http.Request) (checkoutForm, checkout.Submission) {
 		ShippingLine2: f.Get("shipping_line2"), ShippingCity: f.Get("shipping_city"), ShippingState: f.Get("shipping_state"),
 		ShippingPostalCode: f.Get("shipping_postal_code"), ShippingCountry: f.Get("shipping_country"),
 		Email: f.Get("email"), Method: f.Get("method"), SavedMethod: f.Get("saved_method"), CustomAmount: f.Get("custom_amount"),
+		Save:       f.Get("save") == "on",
 		Quantities: map[string]string{}}
 	sub := checkout.Submission{Method: form.Method, Email: form.Email, CardNumber: f.Get("card_number"), Expiry: form.Expiry,
 		CVC: f.Get("cvc"), RoutingNumber: form.RoutingNumber, AccountNumber: form.AccountNumber, IBAN: form.IBAN,
 		ShippingName: form.ShippingName, CustomAmount: form.CustomAmount, Quantities: map[string]int64{},
-		IP: clientIP(r), UserAgent: r.UserAgent()}
+		IP: clientIP(r), UserAgent: r.UserAgent(), Save: form.Save}
 	if form.Method == "card" {
 		sub.SavedMethod = form.SavedMethod
 	}

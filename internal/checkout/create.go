@@ -514,6 +514,14 @@ func (s *Service) applyCustomer(ctx context.Context, tx store.Tx, account string
 		}
 		o.Optional("payment_method_save", &spm.PaymentMethodSave)
 		o.Optional("payment_method_remove", &spm.PaymentMethodRemove)
+		if deref(spm.PaymentMethodRemove) == "enabled" {
+			return errs.Invalid("", "saved_payment_method_options[payment_method_remove]",
+				"Removing saved payment methods from the checkout page is not supported by payd.")
+		}
+		if deref(spm.PaymentMethodSave) == "enabled" && cs.Mode != ModePayment {
+			return errs.Invalid("", "saved_payment_method_options[payment_method_save]",
+				"saved_payment_method_options[payment_method_save] can only be used in `payment` mode.")
+		}
 	}
 	return nil
 }

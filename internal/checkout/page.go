@@ -190,6 +190,18 @@ type Submission struct {
 	CustomAmount string
 	// IP and UserAgent record the customer's acceptance of a mandate.
 	IP, UserAgent string
+	// Save is the customer's consent to save the method for later
+	// (offered when saved_payment_method_options[payment_method_save] is
+	// enabled).
+	Save bool
+}
+
+// OffersSave says whether the page asks the customer whether to save the
+// payment method: payment mode, a customer, and payment_method_save
+// enabled.
+func (cs *Session) OffersSave() bool {
+	o := cs.SavedPaymentMethodOptions
+	return cs.Mode == ModePayment && cs.Customer != nil && o != nil && deref(o.PaymentMethodSave) == "enabled"
 }
 
 // FormError is a problem with what the customer entered, for the page to
@@ -658,6 +670,11 @@ func (s *Service) confirmPayment(ctx context.Context, tx store.Tx, account strin
 	cs := l.s
 	p := param.Map{"confirm": true, "return_url": s.ReturnURL(ctx, cs.ID)}
 	methodParams(p, sub)
+	if sub.Save && cs.OffersSave() && sub.SavedMethod == "" {
+		// Saved with the customer's consent, so shown to them again.
+		p["setup_future_usage"] = "on_session"
+		p["payment_method_data"].(map[string]any)["allow_redisplay"] = paymentmethod.RedisplayAlways
+	}
 	if cs.PaymentIntent != nil {
 		upd := param.Map{"amount": *cs.AmountTotal, "payment_method_types": []any{sub.Method}}
 		if _, err := s.Intents.Update(ctx, tx, account, *cs.PaymentIntent, upd); err != nil {
