@@ -222,6 +222,8 @@ func TestCheckoutSessions_CreateRules(t *testing.T) {
 			{"terms of service text without consent", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: item(price.ID),
 				CustomText: &stripe.CheckoutSessionCreateCustomTextParams{TermsOfServiceAcceptance: &stripe.CheckoutSessionCreateCustomTextTermsOfServiceAcceptanceParams{Message: stripe.String("ok")}}},
 				400, "", "custom_text[terms_of_service_acceptance]"},
+			{"payment_method_collection outside subscriptions", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: item(price.ID),
+				PaymentMethodCollection: stripe.String("if_required")}, 400, "", "payment_method_collection"},
 			{"line items in setup mode", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), LineItems: item(price.ID)}, 400, "", "line_items"},
 			{"payment_intent_data in setup mode", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), Currency: stripe.String("usd"),
 				PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Description: stripe.String("x")}}, 400, "", "payment_intent_data"},
@@ -296,7 +298,7 @@ func TestCheckoutSessions_PayListAndEvents(t *testing.T) {
 		price := usdPrice(t, sc, "Book", 1200)
 		cs := paymentSession(t, sc, price.ID, 1, &stripe.CheckoutSessionCreateParams{CustomerCreation: stripe.String("always"),
 			PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Description: stripe.String("order 9"),
-				Metadata: map[string]string{"order": "9"}}})
+				Metadata: map[string]string{"order": "9"}, StatementDescriptorSuffix: stripe.String("ORDER 9")}})
 		other := paymentSession(t, sc, price.ID, 2, nil)
 
 		status, loc := payPage(t, cs.URL, cardFields("4242 4242 4242 4242"))
@@ -315,7 +317,7 @@ func TestCheckoutSessions_PayListAndEvents(t *testing.T) {
 		pi := done.PaymentIntent
 		if done.Status != stripe.CheckoutSessionStatusComplete || done.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid ||
 			pi == nil || pi.Status != stripe.PaymentIntentStatusSucceeded || pi.Amount != 1200 || pi.Description != "order 9" ||
-			pi.Metadata["order"] != "9" || done.Customer == nil || pi.Customer == nil || pi.Customer.ID != done.Customer.ID ||
+			pi.Metadata["order"] != "9" || pi.StatementDescriptorSuffix != "ORDER 9" || done.Customer == nil || pi.Customer == nil || pi.Customer.ID != done.Customer.ID ||
 			done.CustomerDetails == nil || done.CustomerDetails.Email != "jenny@example.com" || done.CustomerDetails.Name != "Jenny Rosen" ||
 			done.CustomerDetails.Address == nil || done.CustomerDetails.Address.PostalCode != "94107" {
 			t.Fatalf("completed: %+v pi %+v", done, pi)

@@ -100,7 +100,7 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 	cs := &Session{
 		ID: sessionID, Object: "checkout.session", AutomaticTax: map[string]any{"enabled": false, "liability": nil, "provider": nil, "status": nil},
 		Created: now.Unix(), CustomFields: []any{}, CustomText: map[string]any{"after_submit": nil, "shipping_address": nil, "submit": nil, "terms_of_service_acceptance": nil},
-		ExcludedPaymentMethodTypes: []string{}, Metadata: map[string]string{}, PaymentMethodCollection: ptr("if_required"),
+		ExcludedPaymentMethodTypes: []string{}, Metadata: map[string]string{}, PaymentMethodCollection: ptr("always"),
 		PaymentMethodOptions: map[string]any{}, PhoneNumberCollection: map[string]any{"enabled": false}, ShippingOptions: []any{},
 		Status: Open, TaxIDCollection: map[string]any{"enabled": false, "required": "never"}, UIMode: "hosted_page",
 	}
@@ -115,6 +115,9 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 		return nil, errs.Missing("mode")
 	case ModeSubscription:
 		return nil, errs.Invalid("", "mode", "Subscription mode is not supported by payd yet: it arrives with subscriptions. Use mode=payment for one-time prices or mode=setup to save a payment method.")
+	}
+	if p.Has("payment_method_collection") {
+		return nil, errs.Invalid("", "payment_method_collection", "payment_method_collection can only be set in `subscription` mode.")
 	}
 	if ui := p.Str("ui_mode"); ui != "" && ui != "hosted" && ui != "hosted_page" {
 		return nil, errs.Invalid("", "ui_mode", "ui_mode=%s is not supported by payd; its Checkout is the hosted page (ui_mode=hosted_page).", ui)
@@ -223,6 +226,7 @@ func (s *Service) applyModeParams(l *loaded, p param.Map) error {
 		data.SetupFutureUsage = d.Str("setup_future_usage")
 		data.ReceiptEmail = d.Str("receipt_email")
 		data.StatementDescriptor = d.Str("statement_descriptor")
+		data.StatementSuffix = d.Str("statement_descriptor_suffix")
 		l.priv.PaymentIntentData = data
 	}
 	if d := p.Map("setup_intent_data"); d != nil {
@@ -244,7 +248,6 @@ func (s *Service) applyModeParams(l *loaded, p param.Map) error {
 			"custom_fields": nil, "description": nil, "footer": nil, "issuer": nil, "metadata": map[string]any{}, "rendering_options": nil}}
 	case ModeSetup:
 		cs.PaymentStatus = NoPaymentRequired
-		cs.PaymentMethodCollection = ptr("always")
 	default:
 		return errs.Invalid("", "mode", "Invalid mode: must be one of payment, setup or subscription.")
 	}

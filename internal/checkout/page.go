@@ -693,6 +693,7 @@ func (s *Service) confirmPayment(ctx context.Context, tx store.Tx, account strin
 		setIf(p, "description", d.Description)
 		setIf(p, "receipt_email", d.ReceiptEmail)
 		setIf(p, "statement_descriptor", d.StatementDescriptor)
+		setIf(p, "statement_descriptor_suffix", d.StatementSuffix)
 		if len(d.Metadata) > 0 {
 			p["metadata"] = stringMap(d.Metadata)
 		}

@@ -224,6 +224,7 @@ type IntentData struct {
 	Metadata            map[string]string `json:"metadata,omitempty"`
 	ReceiptEmail        string            `json:"receipt_email,omitempty"`
 	StatementDescriptor string            `json:"statement_descriptor,omitempty"`
+	StatementSuffix     string            `json:"statement_descriptor_suffix,omitempty"`
 }
 
 // loaded is a session read for change.
