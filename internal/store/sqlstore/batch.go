@@ -111,9 +111,9 @@ func (b *batcher) run(batch []*writeReq) {
 		if err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
-		t := &tx{tx: uncancelable{sqlTx}, d: b.d}
 		ran := false
 		for i, r := range batch {
+			t := &tx{tx: uncancelable{sqlTx}, d: b.d}
 			if err := r.ctx.Err(); err != nil {
 				errs[i] = err
 				continue

@@ -151,11 +151,22 @@ func (u uncancelable) QueryRowContext(_ context.Context, query string, args ...a
 type tx struct {
 	tx querier
 	d  *Dialect
+	// subscribers caches WebhookSubscribers by account for this
+	// transaction (one request: a group-commit batch gives each request
+	// its own tx): every event a request records asks the same question.
+	// Writing a webhook endpoint in the transaction forgets it.
+	subscribers map[string][]store.Subscriber
 }
+
+// webhookEndpoints is the table whose writes invalidate subscribers.
+const webhookEndpoints = "webhook_endpoints"
 
 const recordCols = "id, account_id, created, seq, data, deleted, private"
 
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
+	if table == webhookEndpoints {
+		t.subscribers = nil
+	}
 	names := []string{"id", "account_id", "created", "data", "deleted", "private"}
 	args := []any{r.ID, r.Account, r.Created, r.Data, r.Deleted, r.Private}
 	for _, c := range r.Cols {
@@ -205,6 +216,9 @@ func (t *tx) get(ctx context.Context, table, account, id, suffix string) (store.
 }
 
 func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
+	if table == webhookEndpoints {
+		t.subscribers = nil
+	}
 	sets := []string{"data = $1", "deleted = $2", "private = $3"}
 	args := []any{r.Data, r.Deleted, r.Private}
 	for _, c := range r.Cols {

@@ -15,6 +15,21 @@ import (
 // partial index on pending deliveries.
 
 func (t *tx) WebhookSubscribers(ctx context.Context, account string) ([]store.Subscriber, error) {
+	if subs, ok := t.subscribers[account]; ok {
+		return subs, nil
+	}
+	subs, err := t.webhookSubscribers(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	if t.subscribers == nil {
+		t.subscribers = map[string][]store.Subscriber{}
+	}
+	t.subscribers[account] = subs
+	return subs, nil
+}
+
+func (t *tx) webhookSubscribers(ctx context.Context, account string) ([]store.Subscriber, error) {
 	rows, err := t.tx.QueryContext(ctx, "SELECT id, url, enabled_events FROM webhook_endpoints WHERE account_id = $1 AND deleted = $2 AND status = 'enabled' ORDER BY created, seq",
 		account, false)
 	if err != nil {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"IdempotencyConcurrentClaim": testIdempotencyConcurrent,
 		"ConcurrentWritesAllLand":    testConcurrentWrites,
 		"ConcurrentFailuresIsolated": testConcurrentFailures,
+		"SubscribersFollowWrites":    testSubscribersFollowWrites,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -461,4 +462,48 @@ func testConcurrentFailures(t *testing.T, st store.Store) {
 			t.Fatalf("failed write %s landed", id)
 		}
 	}
+}
+
+// testSubscribersFollowWrites: however a transaction remembers the
+// webhook subscribers it has looked up, an endpoint it writes (created,
+// disabled, deleted) is what its next lookup sees.
+func testSubscribersFollowWrites(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	endpoint := func(status string, deleted bool) store.Record {
+		return store.Record{ID: "we_1", Account: "acct_a", Created: 100, Data: []byte(`{}`), Deleted: deleted,
+			Cols: []store.Col{{Name: "url", Value: "http://127.0.0.1/hook"}, {Name: "status", Value: status}, {Name: "enabled_events", Value: "*"}}}
+	}
+	// The checks return errors: the function may run on the store's own
+	// goroutine (group commit), where t.Fatal must not be called.
+	expect := func(tx store.Tx, want int, when string) error {
+		subs, err := tx.WebhookSubscribers(ctx, "acct_a")
+		if err != nil {
+			return err
+		}
+		if len(subs) != want {
+			return fmt.Errorf("%d subscribers %s, want %d", len(subs), when, want)
+		}
+		return nil
+	}
+	update(t, st, func(tx store.Tx) error {
+		if err := expect(tx, 0, "before any endpoint"); err != nil {
+			return err
+		}
+		if err := tx.Insert(ctx, "webhook_endpoints", endpoint("enabled", false)); err != nil {
+			return err
+		}
+		if err := expect(tx, 1, "after creating an endpoint in the transaction"); err != nil {
+			return err
+		}
+		if err := tx.Put(ctx, "webhook_endpoints", endpoint("disabled", false)); err != nil {
+			return err
+		}
+		if err := expect(tx, 0, "after disabling it"); err != nil {
+			return err
+		}
+		if err := tx.Put(ctx, "webhook_endpoints", endpoint("enabled", true)); err != nil {
+			return err
+		}
+		return expect(tx, 0, "after deleting it")
+	})
 }
