@@ -611,7 +611,7 @@ func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, l
 		mandateID, l.priv.Mandate = m.ID, m.ID
 	}
 	if pi.Customer == nil {
-		return s.Methods.MarkConsumed(ctx, tx, account, pm.ID)
+		return s.Methods.MarkConsumed(ctx, tx, account, pm)
 	}
 	if sfu == "" || sfu == "none" {
 		return nil

@@ -67,6 +67,8 @@ type PaymentMethod struct {
 
 	// priv is the server-side state stored beside the rendered object.
 	priv private
+	// fresh: this transaction inserted the method (see MarkConsumed).
+	fresh bool
 }
 
 // BillingDetails is the billing_details hash. Stripe always renders the
@@ -344,13 +346,21 @@ func (s *Service) SetAllowRedisplay(ctx context.Context, tx store.Tx, account, p
 // MarkConsumed records that a payment used pm without a customer to save
 // it to: Stripe refuses any further use of such a method (see Usable).
 // Methods attached to a customer stay reusable.
-func (s *Service) MarkConsumed(ctx context.Context, tx store.Tx, account, pmID string) error {
-	pm, _, err := s.load(ctx, tx, account, pmID, "payment_method", true)
-	if err != nil || pm.Customer != nil || pm.priv.Consumed {
-		return err
+// pm is the caller's copy: one this transaction created is written as it
+// is (no other transaction can see it yet); any other is read again under
+// its row lock, so that a concurrent change is not overwritten.
+func (s *Service) MarkConsumed(ctx context.Context, tx store.Tx, account string, pm *PaymentMethod) error {
+	if !pm.fresh {
+		var err error
+		if pm, _, err = s.load(ctx, tx, account, pm.ID, "payment_method", true); err != nil {
+			return err
+		}
+	}
+	if pm.Customer != nil || pm.priv.Consumed {
+		return nil
 	}
 	pm.priv.Consumed = true
-	_, err = s.save(ctx, tx, account, pm)
+	_, err := s.save(ctx, tx, account, pm)
 	return err
 }
 
@@ -427,6 +437,7 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, account string, pm *P
 	if err != nil {
 		return err
 	}
+	pm.fresh = true
 	return tx.Insert(ctx, Table, rec)
 }
 
