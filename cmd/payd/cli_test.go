@@ -283,7 +283,7 @@ func TestTrigger_EveryEventType(t *testing.T) {
 	p := start(t, t.TempDir(), nil)
 	out, _ := cli(t, p, "trigger", "--help")
 	types := regexp.MustCompile(`(?m)^  ([a-z_]+(?:\.[a-z_]+)+) `).FindAllStringSubmatch(out, -1)
-	if len(types) < 19 || !strings.Contains(out, "checkout.session.completed") {
+	if len(types) < 21 || !strings.Contains(out, "checkout.session.completed") || !strings.Contains(out, "payment_link.updated") {
 		t.Fatalf("trigger --help lists %d event types:\n%s", len(types), out)
 	}
 	for _, m := range types {

@@ -142,6 +142,18 @@ var fixtures = map[string]fixture{
 		}
 		return cs.ID, t.payPage(ctx, cs)
 	}},
+	"payment_link.created": {"create a Payment Link for a $20.00 price", func(ctx context.Context, t *trigger) (string, error) {
+		link, err := t.paymentLink(ctx)
+		return link.ID, err
+	}},
+	"payment_link.updated": {"create a Payment Link, then deactivate it", func(ctx context.Context, t *trigger) (string, error) {
+		link, err := t.paymentLink(ctx)
+		if err != nil {
+			return "", err
+		}
+		_, err = t.step(ctx, "deactivated", http.MethodPost, "/v1/payment_links/"+link.ID, url.Values{"active": {"false"}})
+		return link.ID, err
+	}},
 	"checkout.session.expired": {"create a Checkout Session, then expire it", func(ctx context.Context, t *trigger) (string, error) {
 		cs, err := t.session(ctx)
 		if err != nil {
@@ -311,6 +323,20 @@ func (t *trigger) refundedIntent(ctx context.Context) (object, object, error) {
 func (t *trigger) price(ctx context.Context) (object, error) {
 	return t.step(ctx, "created", http.MethodPost, "/v1/prices", url.Values{"currency": {"usd"}, "unit_amount": {"2000"},
 		"product_data[name]": {"payd trigger T-shirt"}})
+}
+
+// paymentLink creates a Payment Link for one $20.00 price.
+func (t *trigger) paymentLink(ctx context.Context) (object, error) {
+	price, err := t.price(ctx)
+	if err != nil {
+		return object{}, err
+	}
+	link, err := t.step(ctx, "created", http.MethodPost, "/v1/payment_links", url.Values{
+		"line_items[0][price]": {price.ID}, "line_items[0][quantity]": {"1"}})
+	if err == nil {
+		fmt.Fprintf(t.out, "  open it at %s\n", link.URL)
+	}
+	return link, err
 }
 
 // session creates a payment-mode Checkout Session for one $20.00 price.
