@@ -47,6 +47,7 @@ func listQuery(c *call) (store.ListQuery, error) {
 // list runs q on table and renders Stripe's list object. objectName names
 // the resource in the error for an unknown cursor.
 func list(c *call, table, objectName, url string, q store.ListQuery) (result, error) {
+	q.DataOnly = true
 	page, err := c.tx.List(c.ctx, table, q)
 	if errors.Is(err, store.ErrCursorNotFound) {
 		cursor, p := q.After, "starting_after"

@@ -119,7 +119,7 @@ func (s *Service) prefill(ctx context.Context, tx store.Tx, account string, cs *
 		filters = cs.SavedPaymentMethodOptions.AllowRedisplayFilters
 	}
 	if slices.Contains(cs.PaymentMethodTypes, paymentmethod.TypeCard) {
-		page, err := tx.List(ctx, paymentmethod.Table, store.ListQuery{Account: account, Limit: 100,
+		page, err := tx.List(ctx, paymentmethod.Table, store.ListQuery{Account: account, Limit: 100, DataOnly: true,
 			Filters: []store.Filter{{Col: "customer", Values: []any{cus.ID}}, {Col: "type", Values: []any{paymentmethod.TypeCard}}}})
 		if err != nil {
 			return nil, err

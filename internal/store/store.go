@@ -114,6 +114,10 @@ type ListQuery struct {
 	// After and Before are cursor object ids (starting_after, ending_before);
 	// at most one is set. They must belong to the same table and account.
 	After, Before string
+	// DataOnly leaves Private out of the records: a list the API renders
+	// needs only the objects, and skipping the private blob is a copy less
+	// per row.
+	DataOnly bool
 }
 
 // Page is one page of a list.

@@ -163,6 +163,9 @@ const webhookEndpoints = "webhook_endpoints"
 
 const recordCols = "id, account_id, created, seq, data, deleted, private"
 
+// dataCols are recordCols without the private blob (ListQuery.DataOnly).
+const dataCols = "id, account_id, created, seq, data, deleted, NULL"
+
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
 		t.subscribers = nil
@@ -306,7 +309,11 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 		where = append(where, "(created, seq) "+op+" ("+arg(created)+", "+arg(seq)+")")
 	}
 	limit := q.Limit
-	sqlText := "SELECT " + recordCols + " FROM " + table + " WHERE " + strings.Join(where, " AND ") +
+	cols := recordCols
+	if q.DataOnly {
+		cols = dataCols
+	}
+	sqlText := "SELECT " + cols + " FROM " + table + " WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY created " + order + ", seq " + order + " LIMIT " + strconv.Itoa(limit+1)
 	rows, err := t.tx.QueryContext(ctx, sqlText, args...)
 	if err != nil {

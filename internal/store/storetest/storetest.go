@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"ConcurrentWritesAllLand":    testConcurrentWrites,
 		"ConcurrentFailuresIsolated": testConcurrentFailures,
 		"SubscribersFollowWrites":    testSubscribersFollowWrites,
+		"ListDataOnly":               testListDataOnly,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -506,4 +507,30 @@ func testSubscribersFollowWrites(t *testing.T, st store.Store) {
 		}
 		return expect(tx, 0, "after deleting it")
 	})
+}
+
+// testListDataOnly: a data-only list has the objects without their
+// private state; a full one has both.
+func testListDataOnly(t *testing.T, st store.Store) {
+	r := rec("acct_a", "cus_1", 100, "a@x")
+	r.Private = []byte(`{"secret":1}`)
+	insert(t, st, r)
+	for _, dataOnly := range []bool{false, true} {
+		err := st.View(context.Background(), func(tx store.Tx) error {
+			p, err := tx.List(context.Background(), table, store.ListQuery{Account: "acct_a", Limit: 10, DataOnly: dataOnly})
+			if err != nil {
+				return err
+			}
+			if len(p.Records) != 1 || string(p.Records[0].Data) != `{"id":"cus_1"}` {
+				return fmt.Errorf("records: %+v", p.Records)
+			}
+			if got := string(p.Records[0].Private); (dataOnly && got != "") || (!dataOnly && got != `{"secret":1}`) {
+				return fmt.Errorf("DataOnly %v: private %q", dataOnly, got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
