@@ -22,92 +22,102 @@ const (
 	EventAsyncPaymentFailed    = "checkout.session.async_payment_failed"
 )
 
+// progress is where a session's intent has got to, for either kind of
+// intent.
+type progress int
+
+const (
+	elsewhere  progress = iota // nothing the session follows
+	succeeded                  // paid, or set up
+	processing                 // a delayed method, outcome to come
+	authorized                 // held for a later capture
+	failed                     // back to requires_payment_method
+)
+
 // PaymentIntentChanged follows the session's PaymentIntent (see
 // paymentintent.Owners): a payment that succeeds, is authorized for later
 // capture or starts processing completes the session; a processing
 // payment's outcome is announced with the async events.
 func (s *Service) PaymentIntentChanged(ctx context.Context, tx store.Tx, account, owner string, pi *paymentintent.PaymentIntent) error {
-	l, err := load(ctx, tx, account, owner, true)
-	if err != nil {
-		return err
-	}
-	changed := false
-	if l.s.PaymentIntent == nil {
-		l.s.PaymentIntent, changed = &pi.ID, true
-	}
-	if l.s.Customer == nil && pi.Customer != nil {
-		l.s.Customer, changed = pi.Customer, true
-	}
-	var types []string
+	p := elsewhere
 	switch pi.Status {
 	case paymentintent.Succeeded:
-		switch {
-		case l.s.Status == Open:
-			l.complete(Paid)
-			types = []string{EventCompleted}
-		case l.s.Status == Complete && l.s.PaymentStatus == Unpaid:
-			l.s.PaymentStatus, changed = Paid, true
-			if l.priv.Async {
-				l.priv.Async = false
-				types = []string{EventAsyncPaymentSucceeded}
-			}
-		}
+		p = succeeded
 	case paymentintent.Processing:
-		if l.s.Status == Open {
-			l.complete(Unpaid)
-			l.priv.Async = true
-			types = []string{EventCompleted}
-		}
+		p = processing
 	case paymentintent.RequiresCapture:
-		if l.s.Status == Open {
-			l.complete(Unpaid)
-			types = []string{EventCompleted}
-		}
+		p = authorized
 	case paymentintent.RequiresPaymentMethod:
-		if l.s.Status == Complete && l.priv.Async {
-			l.priv.Async, changed = false, true
-			types = []string{EventAsyncPaymentFailed}
+		p = failed
+	}
+	return s.follow(ctx, tx, account, owner, p, Paid, Unpaid, func(cs *Session) (changed bool) {
+		if cs.PaymentIntent == nil {
+			cs.PaymentIntent, changed = &pi.ID, true
 		}
-	}
-	if !changed && types == nil {
-		return nil
-	}
-	if _, err = save(ctx, tx, account, s.Now().Unix(), l, false, types...); err != nil {
-		return err
-	}
-	return s.completed(ctx, tx, account, l, types)
+		if cs.Customer == nil && pi.Customer != nil {
+			cs.Customer, changed = pi.Customer, true
+		}
+		return changed
+	})
 }
 
 // SetupIntentChanged follows a setup-mode session's SetupIntent (see
 // setupintent.Owners): its success completes the session, and a delayed
 // method's setup is announced like a delayed payment.
 func (s *Service) SetupIntentChanged(ctx context.Context, tx store.Tx, account, owner string, si *setupintent.SetupIntent) error {
+	p := elsewhere
+	switch si.Status {
+	case setupintent.Succeeded:
+		p = succeeded
+	case setupintent.Processing:
+		p = processing
+	case setupintent.RequiresPaymentMethod:
+		p = failed
+	}
+	return s.follow(ctx, tx, account, owner, p, NoPaymentRequired, NoPaymentRequired, func(cs *Session) bool {
+		if cs.SetupIntent == nil {
+			cs.SetupIntent = &si.ID
+			return true
+		}
+		return false
+	})
+}
+
+// follow moves a session along with its intent: the intent's first save
+// links it to the session (attach); success, processing or an
+// authorization completes an open session (paid, or pending until the
+// outcome is known); the outcome of a processing intent after completion
+// is announced with the async events. The session's events follow the
+// intent's, in its transaction.
+func (s *Service) follow(ctx context.Context, tx store.Tx, account, owner string, p progress, paid, pending string, attach func(*Session) bool) error {
 	l, err := load(ctx, tx, account, owner, true)
 	if err != nil {
 		return err
 	}
-	changed := false
-	if l.s.SetupIntent == nil {
-		l.s.SetupIntent, changed = &si.ID, true
-	}
+	changed := attach(l.s)
 	var types []string
-	switch si.Status {
-	case setupintent.Succeeded:
-		switch {
-		case l.s.Status == Open:
-			l.complete(NoPaymentRequired)
+	switch p {
+	case succeeded:
+		switch l.s.Status {
+		case Open:
+			l.complete(paid)
 			types = []string{EventCompleted}
-		case l.s.Status == Complete && l.priv.Async:
-			l.priv.Async = false
-			types = []string{EventAsyncPaymentSucceeded}
+		case Complete:
+			if l.s.PaymentStatus != paid {
+				l.s.PaymentStatus, changed = paid, true
+			}
+			if l.priv.Async {
+				l.priv.Async, changed = false, true
+				types = []string{EventAsyncPaymentSucceeded}
+			}
 		}
-	case setupintent.Processing:
+	case processing, authorized:
 		if l.s.Status == Open {
-			l.complete(NoPaymentRequired)
-			l.priv.Async = true
+			l.complete(pending)
+			l.priv.Async = p == processing
 			types = []string{EventCompleted}
 		}
-	case setupintent.RequiresPaymentMethod:
+	case failed:
 		if l.s.Status == Complete && l.priv.Async {
 			l.priv.Async, changed = false, true
 			types = []string{EventAsyncPaymentFailed}
