@@ -92,7 +92,7 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
-	if err := refuseEnabled(p); err != nil {
+	if err := p.RefuseEnabled(unsupportedTrue); err != nil {
 		return nil, err
 	}
 	now := s.Now()
@@ -167,27 +167,6 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 	cs.Metadata = md
 	cs.URL = ptr(s.PageURL(ctx, sessionID))
 	return save(ctx, tx, account, now.Unix(), l, true)
-}
-
-// refuseEnabled refuses the features payd lacks when the request turns
-// them on; turning them off asks for nothing.
-func refuseEnabled(p param.Map) error {
-	names := make([]string, 0, len(unsupportedTrue))
-	for name := range unsupportedTrue {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if b := p.Bool(name); b != nil && *b {
-			return errs.Invalid("", name, "%s", unsupportedTrue[name])
-		}
-		if m := p.Map(name); m != nil {
-			if b := m.Bool("enabled"); b != nil && *b {
-				return errs.Invalid("", param.Path(name, "enabled"), "%s", unsupportedTrue[name])
-			}
-		}
-	}
-	return nil
 }
 
 // applyModeParams reads the parameters that belong to one mode only.

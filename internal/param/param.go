@@ -134,3 +134,25 @@ func (m Map) Refuse(unsupported map[string]string) error {
 	slices.Sort(names)
 	return errs.Invalid("", names[0], "%s", unsupported[names[0]])
 }
+
+// RefuseEnabled answers the first feature of unsupported (in name order)
+// that m turns on, as name=true or name[enabled]=true, with the reason
+// given; turning a feature off asks for nothing payd lacks.
+func (m Map) RefuseEnabled(unsupported map[string]string) error {
+	names := make([]string, 0, len(unsupported))
+	for name := range unsupported {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if b := m.Bool(name); b != nil && *b {
+			return errs.Invalid("", name, "%s", unsupported[name])
+		}
+		if sub := m.Map(name); sub != nil {
+			if b := sub.Bool("enabled"); b != nil && *b {
+				return errs.Invalid("", Path(name, "enabled"), "%s", unsupported[name])
+			}
+		}
+	}
+	return nil
+}

@@ -58,22 +58,7 @@ func refuseUnsupported(p param.Map) error {
 	if err := p.Refuse(unsupported); err != nil {
 		return err
 	}
-	names := make([]string, 0, len(unsupportedEnabled))
-	for name := range unsupportedEnabled {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if b := p.Bool(name); b != nil && *b {
-			return errs.Invalid("", name, "%s", unsupportedEnabled[name])
-		}
-		if m := p.Map(name); m != nil {
-			if b := m.Bool("enabled"); b != nil && *b {
-				return errs.Invalid("", param.Path(name, "enabled"), "%s", unsupportedEnabled[name])
-			}
-		}
-	}
-	return nil
+	return p.RefuseEnabled(unsupportedEnabled)
 }
 
 // Create makes a link. The pipeline: refuse what payd lacks → price the
