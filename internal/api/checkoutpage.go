@@ -11,6 +11,7 @@ import (
 
 	"github.com/payd/payd/internal/checkout"
 	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/money"
 	"github.com/payd/payd/internal/store"
 	"github.com/payd/payd/web"
 )
@@ -152,7 +153,7 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 	cs := pg.Session
 	amount := ""
 	if cs.AmountTotal != nil && cs.Currency != nil {
-		amount = checkout.Format(*cs.AmountTotal, *cs.Currency)
+		amount = money.Format(*cs.AmountTotal, *cs.Currency)
 	}
 	switch {
 	case cs.Status == checkout.Complete:
@@ -193,7 +194,7 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 	}
 	v.BillingRequired = cs.BillingAddressCollection != nil && *cs.BillingAddressCollection == "required"
 	for _, it := range pg.Items {
-		iv := itemView{ID: it.ID, Amount: checkout.Format(it.AmountTotal, it.Currency), Custom: it.Price.CustomUnitAmount != nil,
+		iv := itemView{ID: it.ID, Amount: money.Format(it.AmountTotal, it.Currency), Custom: it.Price.CustomUnitAmount != nil,
 			Unit: it.UnitAmount(), Minor: it.AmountTotal}
 		if it.Description != nil {
 			iv.Name = *it.Description
@@ -214,10 +215,10 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, pg *chec
 			}
 			var hint []string
 			if c.Minimum != nil {
-				hint = append(hint, "at least "+checkout.Format(*c.Minimum, it.Currency))
+				hint = append(hint, "at least "+money.Format(*c.Minimum, it.Currency))
 			}
 			if c.Maximum != nil {
-				hint = append(hint, "at most "+checkout.Format(*c.Maximum, it.Currency))
+				hint = append(hint, "at most "+money.Format(*c.Maximum, it.Currency))
 			}
 			if len(hint) > 0 {
 				ca.Hint = "Enter " + strings.Join(hint, " and ") + "."
@@ -320,7 +321,7 @@ func brandName(brand string) string {
 
 // majorUnits renders minor units as a plain number to type ("12.50").
 func majorUnits(amount int64, cur string) string {
-	s := checkout.Format(amount, cur)
+	s := money.Format(amount, cur)
 	return strings.TrimFunc(s, func(r rune) bool { return !(r >= '0' && r <= '9') && r != '.' })
 }
 

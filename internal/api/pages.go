@@ -62,7 +62,10 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 		a, err = s.pendingAction(r.Context(), tx, r.PathValue("intent"), token)
 		return err
 	})
-	v := authorizeView{Title: "Complete your payment", Amount: formatAmount(a.amount, a.currency), Token: token}
+	v := authorizeView{Title: "Complete your payment", Token: token}
+	if a.currency != "" { // SetupIntents have no amount
+		v.Amount = money.Format(a.amount, a.currency)
+	}
 	if a.setup {
 		v.Title = "Set up your payment method"
 	}
@@ -217,28 +220,4 @@ func renderPage(w http.ResponseWriter, status int, v authorizeView) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	authorizeTmpl.Execute(w, v)
-}
-
-// formatAmount renders an amount for people: "$12.34", "¥500", "12.34 EUR".
-func formatAmount(amount int64, cur string) string {
-	if cur == "" {
-		return ""
-	}
-	symbols := map[string]string{"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "aud": "A$", "cad": "CA$", "chf": "CHF ", "nzd": "NZ$", "hkd": "HK$"}
-	var n string
-	if money.ZeroDecimal(cur) {
-		n = itoa(amount)
-	} else {
-		cents := amount % 100
-		n = itoa(amount/100) + "." + strings.Repeat("0", 2-len(itoa(cents))) + itoa(cents)
-	}
-	if sym, ok := symbols[cur]; ok {
-		return sym + n
-	}
-	return n + " " + strings.ToUpper(cur)
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

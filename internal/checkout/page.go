@@ -504,9 +504,9 @@ func (s *Service) applyAmounts(l *loaded, sub Submission) error {
 			case !ok:
 				return &FormError{Field: "custom_amount", Message: "Enter an amount."}
 			case amount < lo:
-				return &FormError{Field: "custom_amount", Message: "Enter an amount of at least " + Format(lo, it.Currency) + "."}
+				return &FormError{Field: "custom_amount", Message: "Enter an amount of at least " + money.Format(lo, it.Currency) + "."}
 			case amount > hi:
-				return &FormError{Field: "custom_amount", Message: "Enter an amount of at most " + Format(hi, it.Currency) + "."}
+				return &FormError{Field: "custom_amount", Message: "Enter an amount of at most " + money.Format(hi, it.Currency) + "."}
 			}
 			unit = amount
 		}
@@ -515,7 +515,7 @@ func (s *Service) applyAmounts(l *loaded, sub Submission) error {
 		total += it.AmountTotal
 	}
 	if total < money.Minimum(*cs.Currency) {
-		return &FormError{Field: "total", Message: "The total must be at least " + Format(money.Minimum(*cs.Currency), *cs.Currency) + "."}
+		return &FormError{Field: "total", Message: "The total must be at least " + money.Format(money.Minimum(*cs.Currency), *cs.Currency) + "."}
 	}
 	cs.AmountSubtotal, cs.AmountTotal = &total, &total
 	return nil
@@ -549,24 +549,6 @@ func parseAmount(v, cur string) (int64, bool) {
 		n += f
 	}
 	return n, true
-}
-
-// Format renders an amount for people: "$12.34", "¥500", "12.34 SEK".
-func Format(amount int64, cur string) string {
-	symbols := map[string]string{"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "aud": "A$", "cad": "CA$", "nzd": "NZ$", "hkd": "HK$"}
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	n := strconv.FormatInt(amount, 10)
-	if !money.ZeroDecimal(cur) {
-		cents := amount % 100
-		n = strconv.FormatInt(amount/100, 10) + "." + strconv.FormatInt(cents/10, 10) + strconv.FormatInt(cents%10, 10)
-	}
-	if sym, ok := symbols[cur]; ok {
-		return sign + sym + n
-	}
-	return sign + n + " " + strings.ToUpper(cur)
 }
 
 // recordDetails stores what the customer entered as customer_details and

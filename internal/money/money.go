@@ -3,7 +3,10 @@
 // int64 in the currency's minor unit; no float ever touches them.
 package money
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // zeroDecimal are the currencies whose amounts have no minor unit (an
 // amount of 500 jpy is ¥500), from Stripe's currency docs.
@@ -56,3 +59,26 @@ func Valid(cur string) bool { return supportedSet[cur] }
 
 // Normalize lowercases a currency code as Stripe does.
 func Normalize(cur string) string { return strings.ToLower(strings.TrimSpace(cur)) }
+
+// symbols are the signs Format puts before amounts of the currencies that
+// have a well-known one; others are written with their code after.
+var symbols = map[string]string{"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "aud": "A$", "cad": "CA$",
+	"nzd": "NZ$", "hkd": "HK$"}
+
+// Format renders an amount for people, as payd's pages show it: "$12.34",
+// "¥500", "12.34 SEK", with integer arithmetic only.
+func Format(amount int64, cur string) string {
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	n := strconv.FormatInt(amount, 10)
+	if !ZeroDecimal(cur) {
+		cents := amount % 100
+		n = strconv.FormatInt(amount/100, 10) + "." + strconv.FormatInt(cents/10, 10) + strconv.FormatInt(cents%10, 10)
+	}
+	if sym, ok := symbols[cur]; ok {
+		return sign + sym + n
+	}
+	return sign + n + " " + strings.ToUpper(cur)
+}
