@@ -249,11 +249,19 @@ func (s *Service) Submit(ctx context.Context, tx store.Tx, sessionID string, sub
 	if next, done, err := s.inFlight(ctx, tx, account, cs); err != nil || done {
 		return next, err
 	}
-	pg, err := s.page(ctx, tx, account, l)
-	if err != nil {
-		return Result{}, err
+	// Only a submission with the prefilled card needs the prefill (to
+	// check that card is still the one the page may offer).
+	var prefilled *paymentmethod.PaymentMethod
+	if sub.SavedMethod != "" {
+		pg, err := s.page(ctx, tx, account, l)
+		if err != nil {
+			return Result{}, err
+		}
+		if pg.Prefill != nil {
+			prefilled = pg.Prefill.Method
+		}
 	}
-	if err := s.checkForm(cs, pg, &sub); err != nil {
+	if err := s.checkForm(cs, prefilled, &sub); err != nil {
 		return Result{}, err
 	}
 	if err := s.applyAmounts(l, sub); err != nil {
@@ -354,13 +362,13 @@ func SuccessURL(cs *Session) string {
 }
 
 // checkForm validates the submission against what the session collects.
-func (s *Service) checkForm(cs *Session, pg *Page, sub *Submission) error {
+func (s *Service) checkForm(cs *Session, prefilled *paymentmethod.PaymentMethod, sub *Submission) error {
 	sub.Email = strings.TrimSpace(sub.Email)
 	if sub.Email == "" || !strings.Contains(sub.Email, "@") {
 		return &FormError{Field: "email", Message: "Enter a valid email address."}
 	}
 	if sub.SavedMethod != "" {
-		if pg.Prefill == nil || pg.Prefill.Method == nil || pg.Prefill.Method.ID != sub.SavedMethod {
+		if prefilled == nil || prefilled.ID != sub.SavedMethod {
 			return &FormError{Field: "method", Message: "That saved card can no longer be used here. Enter your card details."}
 		}
 		sub.Method = paymentmethod.TypeCard
