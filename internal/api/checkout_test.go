@@ -545,3 +545,27 @@ func TestCheckoutSessions_SaveConsentOnPage(t *testing.T) {
 		stripeErr(t, err, 400, "invalid_request_error", "", "saved_payment_method_options[payment_method_remove]")
 	})
 }
+
+func TestCheckoutSessions_PageAfterCustomerDeleted(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Email: stripe.String("gone@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := paymentSession(t, sc, usdPrice(t, sc, "Kite", 2500).ID, 1, &stripe.CheckoutSessionCreateParams{Customer: stripe.String(cus.ID)})
+		if _, err := sc.V1Customers.Delete(ctx, cus.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(cs.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Pay $25.00") || strings.Contains(string(body), "gone@example.com") {
+			t.Fatalf("page after the customer was deleted: %d", resp.StatusCode)
+		}
+	})
+}

@@ -85,6 +85,9 @@ func (s *Service) page(ctx context.Context, tx store.Tx, account string, l *load
 		return pg, nil
 	}
 	cus, err := s.Customers.Live(ctx, tx, account, *l.s.Customer, "customer")
+	if e, ok := errs.As(err); ok && e.Code == "resource_missing" {
+		return pg, nil // deleted since: nothing to prefill from
+	}
 	if err != nil {
 		return nil, err
 	}
