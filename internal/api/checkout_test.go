@@ -374,7 +374,7 @@ func TestCheckoutSessions_PayListAndEvents(t *testing.T) {
 		}
 		// The completed session can no longer be expired.
 		_, err = sc.V1CheckoutSessions.Expire(ctx, cs.ID, nil)
-		stripeErr(t, err, 400, "invalid_request_error", "checkout_session_not_expirable", "")
+		stripeErr(t, err, 400, "invalid_request_error", "", "")
 	})
 }
 
@@ -426,7 +426,10 @@ func TestCheckoutSessions_ExpireAndUpdate(t *testing.T) {
 			t.Fatalf("expired: %+v", exp)
 		}
 		_, err = sc.V1CheckoutSessions.Expire(ctx, cs.ID, nil)
-		stripeErr(t, err, 400, "invalid_request_error", "checkout_session_not_expirable", "")
+		se := stripeErr(t, err, 400, "invalid_request_error", "", "")
+		if want := "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of `expired`."; se.Msg != want {
+			t.Fatalf("message %q, want %q", se.Msg, want)
+		}
 		// The page says so, and cannot be paid.
 		resp, err := http.Get(cs.URL)
 		if err != nil {

@@ -167,8 +167,9 @@ func (s *Service) Expire(ctx context.Context, tx store.Tx, account, sessionID st
 		return nil, err
 	}
 	if l.s.Status != Open {
-		return nil, errs.Invalid("checkout_session_not_expirable", "",
-			"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of %s.", l.s.Status)
+		// Stripe's words; it gives the error no code.
+		return nil, errs.Invalid("", "",
+			"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of `%s`.", l.s.Status)
 	}
 	if err := s.expire(ctx, tx, account, l); err != nil {
 		return nil, err
