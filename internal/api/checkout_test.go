@@ -224,6 +224,8 @@ func TestCheckoutSessions_CreateRules(t *testing.T) {
 				400, "", "custom_text[terms_of_service_acceptance]"},
 			{"payment_method_collection outside subscriptions", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: item(price.ID),
 				PaymentMethodCollection: stripe.String("if_required")}, 400, "", "payment_method_collection"},
+			{"setup mode without methods or currency", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"),
+				SuccessURL: stripe.String("https://example.com/ok")}, 400, "parameter_missing", "currency"},
 			{"line items in setup mode", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), LineItems: item(price.ID)}, 400, "", "line_items"},
 			{"payment_intent_data in setup mode", &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), Currency: stripe.String("usd"),
 				PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Description: stripe.String("x")}}, 400, "", "payment_intent_data"},
@@ -267,6 +269,16 @@ func TestCheckoutSessions_SetupMode(t *testing.T) {
 			cs.CustomerCreation != "" || cs.SavedPaymentMethodOptions == nil ||
 			!slices.Equal(cs.SavedPaymentMethodOptions.AllowRedisplayFilters, []stripe.CheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilter{"always"}) {
 			t.Fatalf("setup session: %+v", cs)
+		}
+		// Without payment_method_types, the currency chooses among the
+		// account's enabled methods, as Stripe's dynamic payment methods do.
+		dyn, err := sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"),
+			Currency: stripe.String("eur"), SuccessURL: stripe.String("https://example.com/ok")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"card", "amazon_pay", "sepa_debit"}; !slices.Equal(dyn.PaymentMethodTypes, want) || dyn.Currency != "eur" {
+			t.Fatalf("setup session in eur: types %v currency %s", dyn.PaymentMethodTypes, dyn.Currency)
 		}
 		// Saving a card through the page completes the session and leaves
 		// the card attached to the customer.

@@ -448,12 +448,18 @@ func (s *Service) applyTypes(ctx context.Context, tx store.Tx, account string, c
 		}
 		return nil
 	}
+	if cur == "" {
+		// Stripe's dynamic payment methods choose by currency, so setup
+		// mode must name one when it names no methods.
+		return errs.Invalid("parameter_missing", "currency",
+			"Missing required param: currency. In `setup` mode, `currency` is required when `payment_method_types` is not set.")
+	}
 	enabled, err := s.Enabled(ctx, tx, account)
 	if err != nil {
 		return err
 	}
 	for _, t := range enabled {
-		if cur == "" || customeraction.Accepts(t, cur) {
+		if customeraction.Accepts(t, cur) {
 			cs.PaymentMethodTypes = append(cs.PaymentMethodTypes, t)
 		}
 	}
