@@ -266,7 +266,7 @@ func TestCheckoutSessions_SetupMode(t *testing.T) {
 		}
 		if cs.Mode != "setup" || cs.PaymentStatus != stripe.CheckoutSessionPaymentStatusNoPaymentRequired || cs.AmountTotal != 0 ||
 			cs.Customer == nil || cs.Customer.ID != cus.ID || !slices.Equal(cs.PaymentMethodTypes, []string{"card", "amazon_pay"}) ||
-			cs.CustomerCreation != "" || cs.SavedPaymentMethodOptions == nil ||
+			cs.CustomerCreation != "" || cs.SavedPaymentMethodOptions == nil || cs.SetupIntent == nil ||
 			!slices.Equal(cs.SavedPaymentMethodOptions.AllowRedisplayFilters, []stripe.CheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilter{"always"}) {
 			t.Fatalf("setup session: %+v", cs)
 		}
@@ -291,7 +291,7 @@ func TestCheckoutSessions_SetupMode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if done.Status != stripe.CheckoutSessionStatusComplete || done.URL != "" || done.SetupIntent == nil ||
+		if done.Status != stripe.CheckoutSessionStatusComplete || done.URL != "" || done.SetupIntent == nil || done.SetupIntent.ID != cs.SetupIntent.ID ||
 			done.SetupIntent.Status != stripe.SetupIntentStatusSucceeded || done.SetupIntent.Description != "save for later" ||
 			done.SetupIntent.PaymentMethod == nil {
 			t.Fatalf("completed setup session: %+v si %+v", done, done.SetupIntent)
@@ -581,6 +581,45 @@ func TestCheckoutSessions_PageAfterCustomerDeleted(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Pay $25.00") || strings.Contains(string(body), "gone@example.com") {
 			t.Fatalf("page after the customer was deleted: %d", resp.StatusCode)
+		}
+	})
+}
+
+// Setup mode without a customer, customer_creation=always: the page
+// creates the customer, and the saved method is attached to it.
+func TestCheckoutSessions_SetupModeCreatesCustomer(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cs, err := sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"),
+			PaymentMethodTypes: []*string{stripe.String("card")}, CustomerCreation: stripe.String("always"),
+			SuccessURL: stripe.String("https://example.com/ok")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs.Customer != nil || cs.CustomerCreation != "always" || cs.SetupIntent == nil {
+			t.Fatalf("created: %+v", cs)
+		}
+		if status, loc := payPage(t, cs.URL, cardFields("4242424242424242")); status != http.StatusSeeOther || loc != "https://example.com/ok" {
+			t.Fatalf("submit: %d %q", status, loc)
+		}
+		done, err := sc.V1CheckoutSessions.Retrieve(ctx, cs.ID, &stripe.CheckoutSessionRetrieveParams{
+			Params: stripe.Params{Expand: []*string{stripe.String("setup_intent")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		si := done.SetupIntent
+		if done.Status != stripe.CheckoutSessionStatusComplete || done.Customer == nil || si == nil ||
+			si.Status != stripe.SetupIntentStatusSucceeded || si.Customer == nil || si.Customer.ID != done.Customer.ID {
+			t.Fatalf("completed: %+v si %+v", done, si)
+		}
+		pm, err := sc.V1PaymentMethods.Retrieve(ctx, si.PaymentMethod.ID, nil)
+		if err != nil || pm.Customer == nil || pm.Customer.ID != done.Customer.ID {
+			t.Fatalf("method not attached to the created customer: %+v %v", pm, err)
+		}
+		cus, err := sc.V1Customers.Retrieve(ctx, done.Customer.ID, nil)
+		if err != nil || cus.Email != "jenny@example.com" {
+			t.Fatalf("created customer: %+v %v", cus, err)
 		}
 	})
 }

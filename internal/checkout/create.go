@@ -166,7 +166,35 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 	}
 	cs.Metadata = md
 	cs.URL = ptr(s.PageURL(ctx, sessionID))
-	return save(ctx, tx, account, now.Unix(), l, true)
+	data, err := save(ctx, tx, account, now.Unix(), l, true)
+	if err != nil || cs.Mode != ModeSetup {
+		return data, err
+	}
+	// A setup-mode session has its SetupIntent from the start, as on
+	// Stripe; the page confirms it. Creating it links it to the session
+	// (see SetupIntentChanged), so the session is read back.
+	sp := param.Map{"payment_method_types": stringList(cs.PaymentMethodTypes), "usage": "off_session"}
+	if cs.Customer != nil {
+		sp["customer"] = *cs.Customer
+	}
+	if d := l.priv.SetupIntentData; d != nil {
+		setIf(sp, "description", d.Description)
+		if len(d.Metadata) > 0 {
+			sp["metadata"] = stringMap(d.Metadata)
+		}
+	}
+	if _, err := s.Setups.CreateOwned(ctx, tx, account, sp, sessionID); err != nil {
+		return nil, err
+	}
+	return Get(ctx, tx, account, sessionID)
+}
+
+func stringList(vs []string) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
 }
 
 // applyModeParams reads the parameters that belong to one mode only.

@@ -694,8 +694,9 @@ func (s *Service) confirmPayment(ctx context.Context, tx store.Tx, account strin
 	return s.Intents.CreateOwned(ctx, tx, account, p, cs.ID)
 }
 
-// confirmSetup creates the session's SetupIntent, confirmed, or retries
-// the one a failed attempt left.
+// confirmSetup confirms the session's SetupIntent (created with the
+// session) with what the customer entered; a failed attempt leaves it to
+// be confirmed again.
 func (s *Service) confirmSetup(ctx context.Context, tx store.Tx, account string, l *loaded, sub Submission) ([]byte, error) {
 	cs := l.s
 	p := param.Map{"confirm": true, "return_url": s.ReturnURL(ctx, cs.ID)}
@@ -704,21 +705,25 @@ func (s *Service) confirmSetup(ctx context.Context, tx store.Tx, account string,
 		p["mandate_data"] = map[string]any{"customer_acceptance": map[string]any{"type": "online",
 			"online": map[string]any{"ip_address": sub.IP, "user_agent": sub.UserAgent}}}
 	}
-	if cs.SetupIntent != nil {
-		return s.Setups.Confirm(ctx, tx, account, *cs.SetupIntent, p)
-	}
-	p["payment_method_types"] = []any{sub.Method}
-	p["usage"] = "off_session"
 	if cs.Customer != nil {
-		p["customer"] = *cs.Customer
-	}
-	if d := l.priv.SetupIntentData; d != nil {
-		setIf(p, "description", d.Description)
-		if len(d.Metadata) > 0 {
-			p["metadata"] = stringMap(d.Metadata)
+		// A customer the page created now owns what is set up.
+		si, err := setupintent.Get(ctx, tx, account, *cs.SetupIntent)
+		if err != nil {
+			return nil, err
+		}
+		var owner struct {
+			Customer *string `json:"customer"`
+		}
+		if err := json.Unmarshal(si, &owner); err != nil {
+			return nil, err
+		}
+		if owner.Customer == nil {
+			if _, err := s.Setups.Update(ctx, tx, account, *cs.SetupIntent, param.Map{"customer": *cs.Customer}); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return s.Setups.CreateOwned(ctx, tx, account, p, cs.ID)
+	return s.Setups.Confirm(ctx, tx, account, *cs.SetupIntent, p)
 }
 
 func setIf(p param.Map, key, v string) {
