@@ -633,6 +633,8 @@ func TestPaymentLinks_PageOpensSession(t *testing.T) {
 				Redirect: &stripe.PaymentLinkCreateAfterCompletionRedirectParams{URL: stripe.String("https://example.com/thanks?cs={CHECKOUT_SESSION_ID}")}},
 			Metadata:          map[string]string{"campaign": "spring"},
 			PaymentIntentData: &stripe.PaymentLinkCreatePaymentIntentDataParams{Description: stripe.String("Poster order")},
+			CustomText: &stripe.PaymentLinkCreateCustomTextParams{
+				Submit: &stripe.PaymentLinkCreateCustomTextSubmitParams{Message: stripe.String("Printed on recycled paper")}},
 		})
 
 		cs := openLinkSession(t, sc, l.URL+"?client_reference_id=order-42&prefilled_email=jenny%40example.com")
@@ -642,6 +644,10 @@ func TestPaymentLinks_PageOpensSession(t *testing.T) {
 			cs.LineItems == nil || len(cs.LineItems.Data) != 1 || cs.LineItems.Data[0].Quantity != 2 ||
 			cs.LineItems.Data[0].AdjustableQuantity == nil || cs.LineItems.Data[0].AdjustableQuantity.Maximum != 4 {
 			t.Fatalf("session: %+v", cs)
+		}
+		// The link's custom text is the session's, shown on its page.
+		if cs.CustomText == nil || cs.CustomText.Submit == nil || cs.CustomText.Submit.Message != "Printed on recycled paper" {
+			t.Fatalf("custom_text: %+v", cs.CustomText)
 		}
 		// No payment_method_types on the link: the account's enabled
 		// methods that take usd.

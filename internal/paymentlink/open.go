@@ -161,5 +161,16 @@ func sessionParams(ld *loaded) param.Map {
 			p["payment_intent_data"] = pid
 		}
 	}
+	// The page shows the link's custom text where the session's would be.
+	ct := map[string]any{}
+	for name, pos := range map[string]*TextPosition{"after_submit": l.CustomText.AfterSubmit,
+		"shipping_address": l.CustomText.ShippingAddress, "submit": l.CustomText.Submit} {
+		if pos != nil {
+			ct[name] = map[string]any{"message": pos.Message}
+		}
+	}
+	if len(ct) > 0 {
+		p["custom_text"] = ct
+	}
 	return p
 }
