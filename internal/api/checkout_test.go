@@ -623,3 +623,46 @@ func TestCheckoutSessions_SetupModeCreatesCustomer(t *testing.T) {
 		}
 	})
 }
+
+// The intents a session drives are the session's: the API may read them
+// but neither confirm nor cancel them (Stripe: expire the session).
+func TestCheckoutSessions_IntentsBelongToTheSession(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cs := paymentSession(t, sc, usdPrice(t, sc, "Vase", 3300).ID, 1, nil)
+		if status, _ := payPage(t, cs.URL, cardFields("4000000000000002")); status != http.StatusPaymentRequired {
+			t.Fatalf("decline: %d", status)
+		}
+		got, err := sc.V1CheckoutSessions.Retrieve(ctx, cs.ID, nil)
+		if err != nil || got.PaymentIntent == nil {
+			t.Fatalf("session: %+v %v", got, err)
+		}
+		piID := got.PaymentIntent.ID
+		_, err = sc.V1PaymentIntents.Confirm(ctx, piID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")})
+		se := stripeErr(t, err, 400, "invalid_request_error", "", "")
+		if !strings.Contains(se.Msg, "created by Checkout") {
+			t.Fatalf("confirm: %q", se.Msg)
+		}
+		_, err = sc.V1PaymentIntents.Cancel(ctx, piID, nil)
+		stripeErr(t, err, 400, "invalid_request_error", "", "")
+		// Expiring the session is the way, and cancels the intent.
+		if _, err := sc.V1CheckoutSessions.Expire(ctx, cs.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		pi, err := sc.V1PaymentIntents.Retrieve(ctx, piID, nil)
+		if err != nil || pi.Status != stripe.PaymentIntentStatusCanceled || pi.CancellationReason != "abandoned" {
+			t.Fatalf("intent after expiry: %+v %v", pi, err)
+		}
+
+		setup, err := sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"),
+			PaymentMethodTypes: []*string{stripe.String("card")}, SuccessURL: stripe.String("https://example.com/ok")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.V1SetupIntents.Confirm(ctx, setup.SetupIntent.ID, &stripe.SetupIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")})
+		stripeErr(t, err, 400, "invalid_request_error", "", "")
+		_, err = sc.V1SetupIntents.Cancel(ctx, setup.SetupIntent.ID, nil)
+		stripeErr(t, err, 400, "invalid_request_error", "", "")
+	})
+}

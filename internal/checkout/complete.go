@@ -201,12 +201,12 @@ func (s *Service) expire(ctx context.Context, tx store.Tx, account string, l *lo
 	}
 	cancel := param.Map{"cancellation_reason": "abandoned"}
 	if l.s.PaymentIntent != nil {
-		if _, err := s.Intents.Cancel(ctx, tx, account, *l.s.PaymentIntent, cancel); err != nil && !isStateError(err) {
+		if _, err := s.Intents.CancelFor(ctx, tx, account, *l.s.PaymentIntent, cancel, l.s.ID); err != nil && !isStateError(err) {
 			return err
 		}
 	}
 	if l.s.SetupIntent != nil {
-		if _, err := s.Setups.Cancel(ctx, tx, account, *l.s.SetupIntent, cancel); err != nil && !isStateError(err) {
+		if _, err := s.Setups.CancelFor(ctx, tx, account, *l.s.SetupIntent, cancel, l.s.ID); err != nil && !isStateError(err) {
 			return err
 		}
 	}

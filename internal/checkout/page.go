@@ -673,7 +673,7 @@ func (s *Service) confirmPayment(ctx context.Context, tx store.Tx, account strin
 		if _, err := s.Intents.Update(ctx, tx, account, *cs.PaymentIntent, upd); err != nil {
 			return nil, err
 		}
-		return s.Intents.Confirm(ctx, tx, account, *cs.PaymentIntent, p)
+		return s.Intents.ConfirmFor(ctx, tx, account, *cs.PaymentIntent, p, cs.ID)
 	}
 	p["amount"], p["currency"] = *cs.AmountTotal, *cs.Currency
 	p["payment_method_types"] = []any{sub.Method}
@@ -723,7 +723,7 @@ func (s *Service) confirmSetup(ctx context.Context, tx store.Tx, account string,
 			}
 		}
 	}
-	return s.Setups.Confirm(ctx, tx, account, *cs.SetupIntent, p)
+	return s.Setups.ConfirmFor(ctx, tx, account, *cs.SetupIntent, p, cs.ID)
 }
 
 func setIf(p param.Map, key, v string) {

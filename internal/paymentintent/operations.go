@@ -74,9 +74,18 @@ var cancellationReasons = map[string]bool{"duplicate": true, "fraudulent": true,
 // Cancel ends an intent that has not succeeded; an uncaptured
 // authorization is released.
 func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	return s.CancelFor(ctx, tx, account, intentID, p, "")
+}
+
+// CancelFor is Cancel by owner (see ConfirmFor): a session cancels its
+// intent when it expires.
+func (s *Service) CancelFor(ctx context.Context, tx store.Tx, account, intentID string, p param.Map, owner string) ([]byte, error) {
 	l, err := load(ctx, tx, account, intentID)
 	if err != nil {
 		return nil, err
+	}
+	if l.priv.Owner != owner {
+		return nil, errOwned()
 	}
 	pi := l.pi
 	if !can("cancel", pi.Status) {

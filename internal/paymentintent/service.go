@@ -37,6 +37,12 @@ type Service struct {
 	Owners Owners
 }
 
+// errOwned refuses the API an action on an intent a Checkout Session
+// drives, in Stripe's words.
+func errOwned() error {
+	return errs.Invalid("", "", "You cannot perform this action on PaymentIntents created by Checkout. Expire the Checkout Session instead.")
+}
+
 // Owners is told, inside the transaction that writes it, of every saved
 // change to an intent that an owner (a Checkout Session) created, after
 // the intent's own events: the session completes atomically with its
@@ -372,12 +378,22 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 
 // Confirm runs the confirm operation on an existing intent.
 func (s *Service) Confirm(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	return s.ConfirmFor(ctx, tx, account, intentID, p, "")
+}
+
+// ConfirmFor is Confirm by owner: an intent a Checkout Session created is
+// confirmed by that session's page only (owner is its id), never through
+// the API (owner "").
+func (s *Service) ConfirmFor(ctx context.Context, tx store.Tx, account, intentID string, p param.Map, owner string) ([]byte, error) {
 	if err := p.Refuse(unsupported); err != nil {
 		return nil, err
 	}
 	l, err := load(ctx, tx, account, intentID)
 	if err != nil {
 		return nil, err
+	}
+	if l.priv.Owner != owner {
+		return nil, errOwned()
 	}
 	if !can("confirm", l.pi.Status) {
 		return nil, stateError("confirm", l.pi)

@@ -13,9 +13,18 @@ import (
 // Cancel ends an intent that has not succeeded. Nothing was charged, so
 // there is nothing to release; a method already created stays as it is.
 func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) ([]byte, error) {
+	return s.CancelFor(ctx, tx, account, intentID, p, "")
+}
+
+// CancelFor is Cancel by owner (see ConfirmFor): a session cancels its
+// intent when it expires.
+func (s *Service) CancelFor(ctx context.Context, tx store.Tx, account, intentID string, p param.Map, owner string) ([]byte, error) {
 	l, err := load(ctx, tx, account, intentID)
 	if err != nil {
 		return nil, err
+	}
+	if l.priv.Owner != owner {
+		return nil, errOwned()
 	}
 	si := l.si
 	if !can("cancel", si.Status) {
