@@ -6,8 +6,9 @@
 #   link_open   GET  a Payment Link's url: creates a session, answers 303
 #
 #   bench/pages.sh
+#   DB="$(bench/pg.sh url)" bench/pages.sh     # on PostgreSQL instead
 #
-# payd (`payd serve` on a fresh SQLite file) runs on CPU 0, wrk on CPU 1,
+# payd (`payd serve` on a fresh SQLite file, or on DB) runs on CPU 0, wrk on CPU 1,
 # CONNS connections for DURATION after a WARMUP, as bench/run.sh does.
 # Knobs: CONNS (32), DURATION (20s), WARMUP (5s), PORT (4262), NICE (-19),
 # CASES ("cs_create cs_page link_open").
@@ -30,7 +31,10 @@ command -v taskset >/dev/null || die "taskset missing (util-linux)"
 OUT=bench/results/pages-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 go build -o "$OUT/payd" ./cmd/payd
-nice -n "$NICE" taskset -c 0 "$OUT/payd" serve --addr "127.0.0.1:$PORT" --db "sqlite:$OUT/payd.db" \
+DB=${DB:-sqlite:$OUT/payd.db}
+ENGINE=SQLite
+[[ $DB == postgres* ]] && ENGINE=PostgreSQL
+nice -n "$NICE" taskset -c 0 "$OUT/payd" serve --addr "127.0.0.1:$PORT" --db "$DB" \
 	--key "$SK:pk_test_bench" --log-level warn >"$OUT/payd.log" 2>&1 &
 PAYD_PID=$!
 trap 'kill $PAYD_PID 2>/dev/null || true' EXIT
@@ -71,7 +75,7 @@ for c in $CASES; do
 done
 
 echo
-echo "### hosted pages, SQLite, $(date -u '+%Y-%m-%d %H:%M UTC'), $CONNS connections, $DURATION"
+echo "### hosted pages, $ENGINE, $(date -u '+%Y-%m-%d %H:%M UTC'), $CONNS connections, $DURATION"
 echo "| request | req/s | p50 ms | p99 ms | errors | target req/s |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
