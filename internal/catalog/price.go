@@ -460,21 +460,27 @@ func insertPrice(ctx context.Context, tx store.Tx, account string, now int64, pr
 			return nil, err
 		}
 	}
-	err = tx.Insert(ctx, PriceTable, rec)
-	if errors.Is(err, store.ErrConflict) && price.LookupKey != nil {
-		found, ferr := holderOf(ctx, tx, account, *price.LookupKey)
-		if ferr != nil || found == nil {
-			return nil, errs.Invalid("", "lookup_key", "A price already uses that lookup key.")
-		}
-		return nil, keyTaken(found.ID)
-	}
-	if err != nil {
+	if err := keyConflict(ctx, tx, account, price, tx.Insert(ctx, PriceTable, rec)); err != nil {
 		return nil, err
 	}
 	if _, err := event.Record(ctx, tx, account, now, "price.created", data, nil); err != nil {
 		return nil, err
 	}
 	return data, nil
+}
+
+// keyConflict turns a write's unique-key violation on lookup_key (a
+// concurrent request took the key between the check and the write) into
+// Stripe's answer for a taken key; other errors pass through.
+func keyConflict(ctx context.Context, tx store.Tx, account string, price *Price, err error) error {
+	if !errors.Is(err, store.ErrConflict) || price.LookupKey == nil {
+		return err
+	}
+	found, ferr := holderOf(ctx, tx, account, *price.LookupKey)
+	if ferr != nil || found == nil {
+		return errs.Invalid("", "lookup_key", "A price already uses that lookup key.")
+	}
+	return keyTaken(found.ID)
 }
 
 // savePrice rewrites an existing price, keeping the row's deleted flag
@@ -487,7 +493,7 @@ func savePrice(ctx context.Context, tx store.Tx, account string, now int64, pric
 	}
 	rec := priceRecord(account, price, data)
 	rec.Deleted, rec.Private = before.Deleted, before.Private
-	if err := tx.Put(ctx, PriceTable, rec); err != nil {
+	if err := keyConflict(ctx, tx, account, price, tx.Put(ctx, PriceTable, rec)); err != nil {
 		return nil, err
 	}
 	if _, err := event.Record(ctx, tx, account, now, typ, data, before.Data); err != nil {

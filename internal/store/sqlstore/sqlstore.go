@@ -233,6 +233,9 @@ func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
 		" WHERE id = $" + strconv.Itoa(len(args)-1) + " AND account_id = $" + strconv.Itoa(len(args))
 	res, err := t.tx.ExecContext(ctx, q, args...)
 	if err != nil {
+		if t.d.IsConflict(err) {
+			return fmt.Errorf("update %s: %w", table, store.ErrConflict)
+		}
 		return fmt.Errorf("update %s: %w", table, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"ConcurrentFailuresIsolated": testConcurrentFailures,
 		"SubscribersFollowWrites":    testSubscribersFollowWrites,
 		"ListDataOnly":               testListDataOnly,
+		"PutConflicts":               testPutConflicts,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -532,5 +533,27 @@ func testListDataOnly(t *testing.T, st store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// testPutConflicts: an update that breaks a unique index (a price's
+// lookup_key) is store.ErrConflict, as an insert's is, so callers can
+// answer it rather than fail.
+func testPutConflicts(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	price := func(id, key string) store.Record {
+		return store.Record{ID: id, Account: "acct_a", Created: 100, Data: []byte(`{}`), Cols: []store.Col{
+			{Name: "product", Value: "prod_1"}, {Name: "active", Value: int64(1)}, {Name: "currency", Value: "usd"},
+			{Name: "type", Value: "one_time"}, {Name: "lookup_key", Value: key}}}
+	}
+	update(t, st, func(tx store.Tx) error {
+		if err := tx.Insert(ctx, "prices", price("price_1", "gold")); err != nil {
+			return err
+		}
+		return tx.Insert(ctx, "prices", price("price_2", "silver"))
+	})
+	err := st.Update(ctx, func(tx store.Tx) error { return tx.Put(ctx, "prices", price("price_2", "gold")) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Put onto a taken unique key: %v, want store.ErrConflict", err)
 	}
 }
