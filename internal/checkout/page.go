@@ -293,22 +293,12 @@ func (s *Service) Submit(ctx context.Context, tx store.Tx, sessionID string, sub
 	if err != nil {
 		return Result{}, err
 	}
-	var intent struct {
-		Status     string `json:"status"`
-		NextAction *struct {
-			RedirectToURL *struct {
-				URL string `json:"url"`
-			} `json:"redirect_to_url"`
-		} `json:"next_action"`
-		LastPaymentError *struct {
-			Message string `json:"message"`
-		} `json:"last_payment_error"`
-	}
-	if err := json.Unmarshal(data, &intent); err != nil {
+	intent, err := readIntent(data)
+	if err != nil {
 		return Result{}, err
 	}
-	if na := intent.NextAction; na != nil && na.RedirectToURL != nil {
-		return Result{Redirect: na.RedirectToURL.URL}, nil
+	if u := intent.redirect(); u != "" {
+		return Result{Redirect: u}, nil
 	}
 	if intent.LastPaymentError != nil {
 		return Result{Declined: intent.LastPaymentError.Message}, nil
@@ -316,6 +306,9 @@ func (s *Service) Submit(ctx context.Context, tx store.Tx, sessionID string, sub
 	final, err := load(ctx, tx, account, sessionID, false)
 	if err != nil {
 		return Result{}, err
+	}
+	if final.s.Status != Complete {
+		return Result{}, nil // not paid: the page shows the session as it is
 	}
 	return Result{Redirect: SuccessURL(final.s)}, nil
 }
@@ -337,21 +330,51 @@ func (s *Service) inFlight(ctx context.Context, tx store.Tx, account string, cs 
 	if err != nil {
 		return Result{}, false, err
 	}
-	var intent struct {
-		Status     string `json:"status"`
-		NextAction *struct {
-			RedirectToURL *struct {
-				URL string `json:"url"`
-			} `json:"redirect_to_url"`
-		} `json:"next_action"`
-	}
-	if err := json.Unmarshal(data, &intent); err != nil {
+	intent, err := readIntent(data)
+	if err != nil {
 		return Result{}, false, err
 	}
-	if intent.Status == "requires_action" && intent.NextAction != nil && intent.NextAction.RedirectToURL != nil {
-		return Result{Redirect: intent.NextAction.RedirectToURL.URL}, true, nil
+	if u := intent.redirect(); intent.Status == "requires_action" && u != "" {
+		return Result{Redirect: u}, true, nil
 	}
 	return Result{}, false, nil
+}
+
+// intentView is what the page needs of a PaymentIntent or SetupIntent
+// (both spell these fields alike): where the customer must go next, and
+// why the last attempt failed.
+type intentView struct {
+	Status     string `json:"status"`
+	NextAction *struct {
+		RedirectToURL *struct {
+			URL string `json:"url"`
+		} `json:"redirect_to_url"`
+	} `json:"next_action"`
+	LastPaymentError *struct {
+		Message string `json:"message"`
+	} `json:"last_payment_error"`
+	LastSetupError *struct {
+		Message string `json:"message"`
+	} `json:"last_setup_error"`
+}
+
+func readIntent(data []byte) (*intentView, error) {
+	var v intentView
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	if v.LastPaymentError == nil {
+		v.LastPaymentError = v.LastSetupError
+	}
+	return &v, nil
+}
+
+// redirect is the URL of the customer's pending redirect step, or "".
+func (v *intentView) redirect() string {
+	if v.NextAction != nil && v.NextAction.RedirectToURL != nil {
+		return v.NextAction.RedirectToURL.URL
+	}
+	return ""
 }
 
 // SuccessURL is where a completed session sends the customer: its
