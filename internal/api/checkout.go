@@ -194,7 +194,7 @@ func (s *Server) sweep(ctx context.Context, table, col string, step func(tx stor
 	var due []store.Ref
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		due, err = tx.Due(ctx, table, col, s.now().UnixMilli(), sweepPage)
+		due, err = tx.Due(ctx, table, col, s.now().UnixMilli(), SweepPage)
 		return err
 	})
 	if err != nil {
@@ -208,5 +208,6 @@ func (s *Server) sweep(ctx context.Context, table, col string, step func(tx stor
 	return len(due), nil
 }
 
-// sweepPage is how many due rows a sweep takes at once.
-const sweepPage = 100
+// SweepPage is how many due rows a sweep takes at once; a sweep that found
+// fewer has drained its backlog.
+const SweepPage = 100

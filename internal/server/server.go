@@ -145,7 +145,7 @@ func settleAll(ctx context.Context, log *slog.Logger, due func(context.Context) 
 			}
 			return
 		}
-		if n < 100 {
+		if n < api.SweepPage {
 			return
 		}
 	}
