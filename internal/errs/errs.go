@@ -115,3 +115,10 @@ func Card(code, declineCode, param, message string, extra map[string]any) *Error
 func Internal() *Error {
 	return &Error{Status: 500, Type: TypeAPI, Message: "An unknown error occurred while processing your request."}
 }
+
+// CheckoutOwned refuses an API action on an intent a Checkout Session
+// drives, in Stripe's words; objects is "PaymentIntents" or
+// "SetupIntents".
+func CheckoutOwned(objects string) *Error {
+	return Invalid("", "", "You cannot perform this action on %s created by Checkout. Expire the Checkout Session instead.", objects)
+}

@@ -85,7 +85,7 @@ func (s *Service) CancelFor(ctx context.Context, tx store.Tx, account, intentID 
 		return nil, err
 	}
 	if l.priv.Owner != owner {
-		return nil, errOwned()
+		return nil, errs.CheckoutOwned("PaymentIntents")
 	}
 	pi := l.pi
 	if !can("cancel", pi.Status) {

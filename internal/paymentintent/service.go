@@ -37,12 +37,6 @@ type Service struct {
 	Owners Owners
 }
 
-// errOwned refuses the API an action on an intent a Checkout Session
-// drives, in Stripe's words.
-func errOwned() error {
-	return errs.Invalid("", "", "You cannot perform this action on PaymentIntents created by Checkout. Expire the Checkout Session instead.")
-}
-
 // Owners is told, inside the transaction that writes it, of every saved
 // change to an intent that an owner (a Checkout Session) created, after
 // the intent's own events: the session completes atomically with its
@@ -393,7 +387,7 @@ func (s *Service) ConfirmFor(ctx context.Context, tx store.Tx, account, intentID
 		return nil, err
 	}
 	if l.priv.Owner != owner {
-		return nil, errOwned()
+		return nil, errs.CheckoutOwned("PaymentIntents")
 	}
 	if !can("confirm", l.pi.Status) {
 		return nil, stateError("confirm", l.pi)

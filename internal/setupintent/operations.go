@@ -24,7 +24,7 @@ func (s *Service) CancelFor(ctx context.Context, tx store.Tx, account, intentID 
 		return nil, err
 	}
 	if l.priv.Owner != owner {
-		return nil, errOwned()
+		return nil, errs.CheckoutOwned("SetupIntents")
 	}
 	si := l.si
 	if !can("cancel", si.Status) {

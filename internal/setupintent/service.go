@@ -33,12 +33,6 @@ type Service struct {
 	Owners Owners
 }
 
-// errOwned refuses the API an action on an intent a Checkout Session
-// drives, in the words Stripe uses for PaymentIntents.
-func errOwned() error {
-	return errs.Invalid("", "", "You cannot perform this action on SetupIntents created by Checkout. Expire the Checkout Session instead.")
-}
-
 // Owners is told, inside the transaction that writes it, of every saved
 // change to an intent that an owner (a Checkout Session) created, after
 // the intent's own events.
@@ -309,7 +303,7 @@ func (s *Service) ConfirmFor(ctx context.Context, tx store.Tx, account, intentID
 		return nil, err
 	}
 	if l.priv.Owner != owner {
-		return nil, errOwned()
+		return nil, errs.CheckoutOwned("SetupIntents")
 	}
 	if !can("confirm", l.si.Status) {
 		// Stripe checks for a method before the status.
