@@ -133,6 +133,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		pairs = append(pairs, p)
 	}
 
+	server.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := engine.Open(ctx, *db)

@@ -50,6 +50,7 @@ func main() {
 	}
 	go http.Serve(ln, mux)
 
+	server.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := engine.Open(ctx, *db)
