@@ -112,8 +112,13 @@ func (b *batcher) run(batch []*writeReq) {
 			return fmt.Errorf("begin: %w", err)
 		}
 		ran := false
+		// The batch's requests share one transaction, so they can share
+		// what it has read of webhook subscribers. A request that fails
+		// may have written an endpoint and read it back before its
+		// savepoint is rolled back, so a failure forgets the cache.
+		subs := &subscribers{}
 		for i, r := range batch {
-			t := &tx{tx: uncancelable{sqlTx}, d: b.d}
+			t := &tx{tx: uncancelable{sqlTx}, d: b.d, subs: subs}
 			if err := r.ctx.Err(); err != nil {
 				errs[i] = err
 				continue
@@ -124,6 +129,7 @@ func (b *batcher) run(batch []*writeReq) {
 			}
 			errs[i] = runSafely(r.fn, t)
 			if errs[i] != nil {
+				subs.forget()
 				if _, err := sqlTx.Exec("ROLLBACK TO w"); err != nil {
 					sqlTx.Rollback()
 					return fmt.Errorf("rollback to savepoint: %w", err)

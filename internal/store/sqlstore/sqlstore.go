@@ -103,7 +103,7 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 // each see the latest committed state rather than one snapshot, which no
 // API read depends on.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return fn(&tx{tx: db.R, d: &db.Dialect})
+	return fn(&tx{tx: db.R, d: &db.Dialect, subs: &subscribers{}})
 }
 
 func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
@@ -111,7 +111,7 @@ func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{tx: sqlTx, d: &db.Dialect}
+	t := &tx{tx: sqlTx, d: &db.Dialect, subs: &subscribers{}}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -151,12 +151,17 @@ func (u uncancelable) QueryRowContext(_ context.Context, query string, args ...a
 type tx struct {
 	tx querier
 	d  *Dialect
-	// subscribers caches WebhookSubscribers by account for this
-	// transaction (one request: a group-commit batch gives each request
-	// its own tx): every event a request records asks the same question.
-	// Writing a webhook endpoint in the transaction forgets it.
-	subscribers map[string][]store.Subscriber
+	// subs caches WebhookSubscribers by account: every event a request
+	// records asks the same question, and so does every request of a
+	// group-commit batch, which shares one cache (see batcher.run).
+	// Writing a webhook endpoint forgets it.
+	subs *subscribers
 }
+
+// subscribers is the WebhookSubscribers cache of one transaction.
+type subscribers struct{ byAccount map[string][]store.Subscriber }
+
+func (s *subscribers) forget() { s.byAccount = nil }
 
 // webhookEndpoints is the table whose writes invalidate subscribers.
 const webhookEndpoints = "webhook_endpoints"
@@ -168,7 +173,7 @@ const dataCols = "id, account_id, created, seq, data, deleted, NULL"
 
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
-		t.subscribers = nil
+		t.subs.forget()
 	}
 	names := []string{"id", "account_id", "created", "data", "deleted", "private"}
 	args := []any{r.ID, r.Account, r.Created, r.Data, r.Deleted, r.Private}
@@ -220,7 +225,7 @@ func (t *tx) get(ctx context.Context, table, account, id, suffix string) (store.
 
 func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
-		t.subscribers = nil
+		t.subs.forget()
 	}
 	sets := []string{"data = $1", "deleted = $2", "private = $3"}
 	args := []any{r.Data, r.Deleted, r.Private}

@@ -15,17 +15,17 @@ import (
 // partial index on pending deliveries.
 
 func (t *tx) WebhookSubscribers(ctx context.Context, account string) ([]store.Subscriber, error) {
-	if subs, ok := t.subscribers[account]; ok {
+	if subs, ok := t.subs.byAccount[account]; ok {
 		return subs, nil
 	}
 	subs, err := t.webhookSubscribers(ctx, account)
 	if err != nil {
 		return nil, err
 	}
-	if t.subscribers == nil {
-		t.subscribers = map[string][]store.Subscriber{}
+	if t.subs.byAccount == nil {
+		t.subs.byAccount = map[string][]store.Subscriber{}
 	}
-	t.subscribers[account] = subs
+	t.subs.byAccount[account] = subs
 	return subs, nil
 }
 

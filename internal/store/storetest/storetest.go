@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"ConcurrentWritesAllLand":    testConcurrentWrites,
 		"ConcurrentFailuresIsolated": testConcurrentFailures,
 		"SubscribersFollowWrites":    testSubscribersFollowWrites,
+		"SubscribersForgetFailures":  testSubscribersForgetFailures,
 		"ListDataOnly":               testListDataOnly,
 		"PutConflicts":               testPutConflicts,
 	}
@@ -508,6 +509,49 @@ func testSubscribersFollowWrites(t *testing.T, st store.Store) {
 		}
 		return expect(tx, 0, "after deleting it")
 	})
+}
+
+// testSubscribersForgetFailures: writes that run concurrently (and so, on
+// an engine with group commit, in one shared transaction) never see the
+// webhook endpoint of a write that failed, even when that write looked its
+// endpoint up before it failed.
+func testSubscribersForgetFailures(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	errRollback := errors.New("roll back")
+	var wg sync.WaitGroup
+	failures := make(chan error, 64)
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.Update(ctx, func(tx store.Tx) error {
+				if i%2 == 1 {
+					subs, err := tx.WebhookSubscribers(ctx, "acct_a")
+					if err == nil && len(subs) != 0 {
+						err = fmt.Errorf("write %d sees %d subscribers of failed writes", i, len(subs))
+					}
+					return err
+				}
+				ep := store.Record{ID: fmt.Sprintf("we_%d", i), Account: "acct_a", Created: 100, Data: []byte(`{}`),
+					Cols: []store.Col{{Name: "url", Value: "http://127.0.0.1/hook"}, {Name: "status", Value: "enabled"}, {Name: "enabled_events", Value: "*"}}}
+				if err := tx.Insert(ctx, "webhook_endpoints", ep); err != nil {
+					return err
+				}
+				if subs, err := tx.WebhookSubscribers(ctx, "acct_a"); err != nil || len(subs) != 1 {
+					return fmt.Errorf("write %d: %d subscribers after its insert (%v)", i, len(subs), err)
+				}
+				return errRollback
+			})
+			if err != nil && !errors.Is(err, errRollback) {
+				failures <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(failures)
+	for err := range failures {
+		t.Error(err)
+	}
 }
 
 // testListDataOnly: a data-only list has the objects without their
