@@ -27,6 +27,7 @@ type batcher struct {
 	db      *sql.DB
 	d       *Dialect
 	ch      chan *writeReq
+	between func(*sql.DB)
 	stopped chan struct{}
 	// mu guards closed: senders hold it shared, close holds it exclusively,
 	// so nothing is ever sent on a closed channel.
@@ -40,8 +41,8 @@ type writeReq struct {
 	done chan error
 }
 
-func newBatcher(db *sql.DB, d *Dialect) *batcher {
-	b := &batcher{db: db, d: d, ch: make(chan *writeReq, maxBatch), stopped: make(chan struct{})}
+func newBatcher(db *sql.DB, d *Dialect, between func(*sql.DB)) *batcher {
+	b := &batcher{db: db, d: d, ch: make(chan *writeReq, maxBatch), between: between, stopped: make(chan struct{})}
 	go b.loop()
 	return b
 }
@@ -101,6 +102,9 @@ func (b *batcher) loop() {
 			}
 		}
 		b.run(batch)
+		if b.between != nil {
+			b.between(b.db)
+		}
 	}
 }
 

@@ -51,8 +51,12 @@ func New(w, r *sql.DB, d Dialect) *DB {
 }
 
 // EnableGroupCommit makes concurrent Updates share commits (see batcher).
-// Only for engines whose writes go through a single connection.
-func (db *DB) EnableGroupCommit() { db.batch = newBatcher(db.W, &db.Dialect) }
+// Only for engines whose writes go through a single connection. between,
+// when not nil, runs on the writer after every batch, while no write is in
+// progress.
+func (db *DB) EnableGroupCommit(between func(w *sql.DB)) {
+	db.batch = newBatcher(db.W, &db.Dialect, between)
+}
 
 // OnClose registers cleanup to run after the pools are closed.
 func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
