@@ -69,8 +69,10 @@ func TestWALStaysBounded(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	// 8,000 rows of a page each would grow the WAL past 32 MB.
-	if written := int64(writers * each * 4096); largest > written/3 {
+	// 8,000 rows of a page each grow an unbounded WAL to about 77 MB
+	// (their index pages are written again with every commit); a
+	// restarting one stays under 12 MB, even in a busy test run.
+	if written := int64(writers * each * 4096); largest > written {
 		t.Fatalf("WAL grew to %d bytes for %d bytes of rows: it never restarted", largest, written)
 	}
 	t.Logf("largest WAL: %d bytes", largest)
