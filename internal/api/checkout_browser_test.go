@@ -90,17 +90,6 @@ func landedOnSuccess(t *testing.T, tab context.Context, sf *storefront, sessionI
 	}
 }
 
-// checkoutPrice creates a one-time price for a new product.
-func checkoutPrice(t *testing.T, sc *stripe.Client, name string, amount int64) *stripe.Price {
-	t.Helper()
-	p, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Currency: stripe.String("usd"), UnitAmount: stripe.Int64(amount),
-		ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String(name)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // openSession creates a payment-mode session for one "Concert ticket" at
 // $20.00 that returns to sf; p may preset other parameters.
 func openSession(t *testing.T, sc *stripe.Client, sf *storefront, p *stripe.CheckoutSessionCreateParams) *stripe.CheckoutSession {
@@ -112,7 +101,7 @@ func openSession(t *testing.T, sc *stripe.Client, sf *storefront, p *stripe.Chec
 		p.Mode = stripe.String("payment")
 	}
 	if *p.Mode == "payment" && len(p.LineItems) == 0 {
-		price := checkoutPrice(t, sc, "Concert ticket", 2000)
+		price := usdPrice(t, sc, "Concert ticket", 2000)
 		p.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(1)}}
 	}
 	if p.SuccessURL == nil {
@@ -600,19 +589,8 @@ func TestCheckoutBrowser_PrefillEndsAfter30Minutes(t *testing.T) {
 // followed) and returns the status.
 func postPage(t *testing.T, pageURL string, fields url.Values) int {
 	t.Helper()
-	status, _ := postPageLocation(t, pageURL, fields)
+	status, _ := payPage(t, pageURL, fields)
 	return status
-}
-
-func postPageLocation(t *testing.T, pageURL string, fields url.Values) (int, string) {
-	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(pageURL, fields)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Location")
 }
 
 // Seed 000: save Amazon Pay for later through a setup-mode session, then
@@ -1104,7 +1082,7 @@ func TestCheckoutBrowser_ThreeDSecure(t *testing.T) {
 				// Submitting the page again meanwhile (another tab, the
 				// back button) goes to the same pending step, paying nothing.
 				authURL := browser.URL(tab, t)
-				if status, loc := postPageLocation(t, cs.URL, url.Values{"email": {"jenny@example.com"}, "method": {"card"},
+				if status, loc := payPage(t, cs.URL, url.Values{"email": {"jenny@example.com"}, "method": {"card"},
 					"card_number": {"4242424242424242"}, "expiry": {"12/34"}, "cvc": {"123"}, "card_name": {"Jenny Rosen"},
 					"country": {"US"}, "postal_code": {"94107"}}); status != http.StatusSeeOther || loc != authURL {
 					t.Errorf("submitting again during 3-D Secure: %d to %q, want 303 to %s", status, loc, authURL)
@@ -1181,7 +1159,7 @@ func TestCheckoutBrowser_DoubleSubmit(t *testing.T) {
 		// And the same form posted once more.
 		fields := url.Values{"email": {"jenny@example.com"}, "method": {"card"}, "card_number": {"4242424242424242"},
 			"expiry": {"12 / 34"}, "cvc": {"123"}, "card_name": {"Jenny Rosen"}, "country": {"US"}, "postal_code": {"94107"}}
-		if status, loc := postPageLocation(t, cs.URL, fields); status != http.StatusSeeOther || loc != sf.URL+"/success?session_id="+cs.ID {
+		if status, loc := payPage(t, cs.URL, fields); status != http.StatusSeeOther || loc != sf.URL+"/success?session_id="+cs.ID {
 			t.Errorf("posting the paid page again: %d to %q, want 303 to success_url", status, loc)
 		}
 
