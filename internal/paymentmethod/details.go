@@ -3,15 +3,16 @@ package paymentmethod
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"math/big"
 )
 
 // ChargeDetails is the charge's payment_method_details for a payment of
 // amount with pm: the type and that type's hash, as Stripe renders it on
-// the charge. threeDS says whether 3-D Secure authentication was performed
-// for this payment.
-func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) map[string]any {
-	var d map[string]any
+// the charge, keys in alphabetical order. threeDS says whether 3-D Secure
+// authentication was performed for this payment.
+func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) json.RawMessage {
+	var d any
 	switch pm.Type {
 	case TypeCard:
 		d = pm.cardDetails(amount, threeDS)
@@ -19,7 +20,7 @@ func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) map[string]an
 		d = map[string]any{"transaction_id": nil}
 	case TypeUSBankAccount:
 		u := pm.USBankAccount
-		d = map[string]any{
+		m := map[string]any{
 			"account_holder_type": u.AccountHolderType,
 			"account_type":        u.AccountType,
 			"bank_name":           u.BankName,
@@ -28,10 +29,11 @@ func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) map[string]an
 			"payment_reference":   nil,
 			"routing_number":      u.RoutingNumber,
 		}
-		if m := pm.priv.Mandate; m != "" {
+		if mandate := pm.priv.Mandate; mandate != "" {
 			// Not nullable in the spec: present only when there is one.
-			d["mandate"] = m
+			m["mandate"] = mandate
 		}
+		d = m
 	case TypeSEPADebit:
 		sd := pm.SEPADebit
 		d = map[string]any{
@@ -45,50 +47,109 @@ func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) map[string]an
 	default:
 		d = map[string]any{}
 	}
-	return map[string]any{"type": pm.Type, pm.Type: d}
+	inner, err := json.Marshal(d)
+	if err != nil {
+		panic(err) // maps of strings and structs of plain fields always marshal
+	}
+	// {"<type>": inner, "type": "<type>"}, the two keys sorted as
+	// encoding/json sorts a map's.
+	typ, _ := json.Marshal(pm.Type)
+	hash := append(append(append(make([]byte, 0, len(typ)+1+len(inner)), typ...), ':'), inner...)
+	kind := append([]byte(`"type":`), typ...)
+	first, second := hash, kind
+	if pm.Type > "type" {
+		first, second = kind, hash
+	}
+	b := make([]byte, 0, len(first)+len(second)+3)
+	b = append(append(append(b, '{'), first...), ',')
+	return append(append(b, second...), '}')
 }
 
-func (pm *PaymentMethod) cardDetails(amount int64, threeDS bool) map[string]any {
+// cardCharge is payment_method_details.card, its fields in alphabetical
+// order as Stripe renders them. A struct rather than a map: it is written
+// with every card payment, and a map costs a sort of its keys each time.
+type cardCharge struct {
+	AmountAuthorized         int64         `json:"amount_authorized"`
+	AuthorizationCode        *string       `json:"authorization_code"`
+	Brand                    string        `json:"brand"`
+	Checks                   *Checks       `json:"checks"`
+	Country                  *string       `json:"country"`
+	ExpMonth                 int64         `json:"exp_month"`
+	ExpYear                  int64         `json:"exp_year"`
+	ExtendedAuthorization    status        `json:"extended_authorization"`
+	Fingerprint              *string       `json:"fingerprint"`
+	Funding                  string        `json:"funding"`
+	IncrementalAuthorization status        `json:"incremental_authorization"`
+	Installments             any           `json:"installments"`
+	Last4                    string        `json:"last4"`
+	Mandate                  *string       `json:"mandate"`
+	Multicapture             status        `json:"multicapture"`
+	Network                  string        `json:"network"`
+	NetworkToken             networkToken  `json:"network_token"`
+	NetworkTransactionID     string        `json:"network_transaction_id"`
+	Overcapture              overcapture   `json:"overcapture"`
+	RegulatedStatus          *string       `json:"regulated_status"`
+	ThreeDSecure             *threeDSecure `json:"three_d_secure"`
+	Wallet                   any           `json:"wallet"`
+}
+
+type status struct {
+	Status string `json:"status"`
+}
+
+type networkToken struct {
+	Used bool `json:"used"`
+}
+
+type overcapture struct {
+	MaximumAmountCapturable int64  `json:"maximum_amount_capturable"`
+	Status                  string `json:"status"`
+}
+
+type threeDSecure struct {
+	AuthenticationFlow          string  `json:"authentication_flow"`
+	ElectronicCommerceIndicator string  `json:"electronic_commerce_indicator"`
+	ExemptionIndicator          *string `json:"exemption_indicator"`
+	Result                      string  `json:"result"`
+	ResultReason                *string `json:"result_reason"`
+	TransactionID               string  `json:"transaction_id"`
+	Version                     string  `json:"version"`
+}
+
+func (pm *PaymentMethod) cardDetails(amount int64, threeDS bool) *cardCharge {
 	c := pm.Card
-	var tds any
+	var tds *threeDSecure
 	if threeDS {
 		version := "2.2.0"
 		if pm.priv.Behavior.ThreeDSVersion == "1" {
 			version = "1.0.2"
 		}
-		tds = map[string]any{
-			"authentication_flow":           "challenge",
-			"electronic_commerce_indicator": "05",
-			"exemption_indicator":           nil,
-			"result":                        "authenticated",
-			"result_reason":                 nil,
-			"transaction_id":                uuid(),
-			"version":                       version,
-		}
+		tds = &threeDSecure{AuthenticationFlow: "challenge", ElectronicCommerceIndicator: "05",
+			Result: "authenticated", TransactionID: uuid(), Version: version}
 	}
-	return map[string]any{
-		"amount_authorized":         amount,
-		"authorization_code":        nil,
-		"brand":                     c.Brand,
-		"checks":                    pm.verifiedChecks(),
-		"country":                   c.Country,
-		"exp_month":                 c.ExpMonth,
-		"exp_year":                  c.ExpYear,
-		"extended_authorization":    map[string]any{"status": "disabled"},
-		"fingerprint":               c.Fingerprint,
-		"funding":                   c.Funding,
-		"incremental_authorization": map[string]any{"status": "unavailable"},
-		"installments":              nil,
-		"last4":                     c.Last4,
-		"mandate":                   nullable(pm.priv.Mandate),
-		"multicapture":              map[string]any{"status": "unavailable"},
-		"network":                   network(c.Brand),
-		"network_token":             map[string]any{"used": false},
-		"network_transaction_id":    networkTransactionID(),
-		"overcapture":               map[string]any{"maximum_amount_capturable": amount, "status": "unavailable"},
-		"regulated_status":          c.RegulatedStatus,
-		"three_d_secure":            tds,
-		"wallet":                    nil,
+	var mandate *string
+	if m := pm.priv.Mandate; m != "" {
+		mandate = &m
+	}
+	return &cardCharge{
+		AmountAuthorized:         amount,
+		Brand:                    c.Brand,
+		Checks:                   pm.verifiedChecks(),
+		Country:                  c.Country,
+		ExpMonth:                 c.ExpMonth,
+		ExpYear:                  c.ExpYear,
+		ExtendedAuthorization:    status{"disabled"},
+		Fingerprint:              c.Fingerprint,
+		Funding:                  c.Funding,
+		IncrementalAuthorization: status{"unavailable"},
+		Last4:                    c.Last4,
+		Mandate:                  mandate,
+		Multicapture:             status{"unavailable"},
+		Network:                  network(c.Brand),
+		NetworkTransactionID:     networkTransactionID(),
+		Overcapture:              overcapture{MaximumAmountCapturable: amount, Status: "unavailable"},
+		RegulatedStatus:          c.RegulatedStatus,
+		ThreeDSecure:             tds,
 	}
 }
 

@@ -209,8 +209,7 @@ func intentOf(ch *charge.Charge) string {
 
 // methodType is the type of the refunded charge's payment method.
 func methodType(ch *charge.Charge) string {
-	t, _ := ch.PaymentMethodDetails["type"].(string)
-	return t
+	return ch.MethodType()
 }
 
 // Update changes a refund's metadata, the only thing a caller may change.
