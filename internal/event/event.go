@@ -227,15 +227,11 @@ func PreviousAttributes(before, after []byte) (map[string]any, error) {
 // in as it is: it is payd's own rendering, already valid JSON, and
 // re-validating a few kilobytes on every write showed in profiles.
 func (e Event) marshal() ([]byte, error) {
-	str := func(v any) []byte {
-		b, _ := json.Marshal(v)
-		return b
-	}
 	b := make([]byte, 0, len(e.Data.Object)+384)
 	b = append(b, `{"id":`...)
-	b = append(b, str(e.ID)...)
+	b = appendString(b, e.ID)
 	b = append(b, `,"object":"event","api_version":`...)
-	b = append(b, str(e.APIVersion)...)
+	b = appendString(b, e.APIVersion)
 	b = append(b, `,"created":`...)
 	b = strconv.AppendInt(b, e.Created, 10)
 	b = append(b, `,"data":{"object":`...)
@@ -253,8 +249,38 @@ func (e Event) marshal() ([]byte, error) {
 	b = append(b, `,"pending_webhooks":`...)
 	b = strconv.AppendInt(b, e.PendingWebhooks, 10)
 	b = append(b, `,"request":`...)
-	b = append(b, str(e.Request)...)
+	if e.Request == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"id":`...)
+		b = appendOptional(b, e.Request.ID)
+		b = append(b, `,"idempotency_key":`...)
+		b = appendOptional(b, e.Request.IdempotencyKey)
+		b = append(b, '}')
+	}
 	b = append(b, `,"type":`...)
-	b = append(b, str(e.Type)...)
+	b = appendString(b, e.Type)
 	return append(b, '}'), nil
+}
+
+func appendOptional(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
+}
+
+// appendString appends s as encoding/json renders a string: quoted as it
+// is when every byte is printable ASCII that needs no escape (ids, types,
+// versions), through encoding/json otherwise.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -16,6 +16,9 @@ func TestMarshal_MatchesEncodingJSON(t *testing.T) {
 		{ID: "evt_2", Object: "event", APIVersion: "2026-08-26.dahlia", Created: 1, Type: "customer.updated", PendingWebhooks: 3,
 			Data:    Data{Object: json.RawMessage(`{"id":"cus_1"}`), PreviousAttributes: map[string]any{"name": nil, "metadata": map[string]any{"a": "1"}}},
 			Request: &Request{ID: &rid, IdempotencyKey: &key}},
+		{ID: "evt_3", Object: "event", APIVersion: "v", Created: -5, Type: "a<b>&c\u2028é\x01",
+			Data: Data{Object: json.RawMessage(`null`)}, Request: &Request{IdempotencyKey: &key}},
+		{ID: "evt_4", Object: "event", Type: "t", Data: Data{Object: json.RawMessage(`{}`)}},
 	} {
 		want, err := json.Marshal(e)
 		if err != nil {
