@@ -59,6 +59,12 @@
 #                      of the working tree (see bench/lib.sh)
 #   FRESH=0            SQLite: 1 = run on the seeded file itself; by default
 #                      the run works on a copy, so every run starts at exactly N rows
+#   MOCK=0             1 = right after each payd run, the same wrk run against
+#                      Stripe's official stateless mock (stripe-mock MOCK_VERSION,
+#                      default v0.203.0, installed through the Go module proxy,
+#                      on CPU 0 like payd), adding its req/s and payd's ratio to
+#                      it: a yardstick measured in the same minute on the same
+#                      machine, for figures that drift from one VM to another
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -104,6 +110,8 @@ PPROF_PORT=${PPROF_PORT:-6060}
 KEY=${KEY:-sk_test_bench:pk_test_bench}
 SK=${KEY%%:*}
 PROFILE=${PROFILE:-0}
+MOCK=${MOCK:-0}
+MOCK_PORT=${MOCK_PORT:-12111}
 PIN_POSTGRES=${PIN_POSTGRES:-1}
 NICE=${NICE:--19}
 PRIO=(nice -n "$NICE")
@@ -184,12 +192,18 @@ if [[ $ENGINE == postgres && $PIN_POSTGRES == 1 ]]; then
 fi
 
 PAYD_PID=
+MOCK_PID=
 stop_payd() {
 	if [[ -n $PAYD_PID ]] && kill -0 "$PAYD_PID" 2>/dev/null; then
 		kill -TERM "$PAYD_PID"
 		wait "$PAYD_PID" 2>/dev/null || true
 	fi
 	PAYD_PID=
+	if [[ -n $MOCK_PID ]]; then
+		kill "$MOCK_PID" 2>/dev/null || true
+		wait "$MOCK_PID" 2>/dev/null || true
+	fi
+	MOCK_PID=
 }
 trap stop_payd EXIT
 
@@ -211,6 +225,18 @@ for i in $(seq 1 100); do
 	[[ $i -eq 100 ]] && die "payd not answering after 20 s"
 	sleep 0.2
 done
+
+if [[ $MOCK == 1 ]]; then
+	echo "==== start stripe-mock on CPU 0"
+	GOBIN=$RESULTS/stripe-mock go install "github.com/stripe/stripe-mock@${MOCK_VERSION:-v0.203.0}"
+	"${PRIO[@]}" taskset -c 0 "$RESULTS/stripe-mock/stripe-mock" -http-addr "127.0.0.1:$MOCK_PORT" >"$LOG/stripe-mock.log" 2>&1 &
+	MOCK_PID=$!
+	for i in $(seq 1 100); do
+		curl -fsS -o /dev/null -u sk_test_123: "http://127.0.0.1:$MOCK_PORT/v1/payment_intents?limit=1" 2>/dev/null && break
+		[[ $i -eq 100 ]] && die "stripe-mock not answering after 20 s"
+		sleep 0.2
+	done
+fi
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
@@ -287,9 +313,20 @@ for ep in $ENDPOINTS; do
 	verdict=$(awk -v r="$rps" -v t="${TARGET[$ep]}" -v p="$p99" 'BEGIN{
 		if (r >= t && p <= 15000) print "met";
 		else { m=""; if (r < t) m=sprintf("req/s %.0f%% of target", 100*r/t); if (p > 15000) m=m (m==""?"":", ") sprintf("p99 %.1fx target", p/15000); print "MISSED: " m } }')
-	ROWS+=("$(printf '| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s | ≥ %s, p99 ≤ 15 ms: %s |' \
+	mock=
+	if [[ $MOCK == 1 ]]; then
+		# The same requests against the mock, at once: both figures see
+		# the machine as it is this minute.
+		"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$MOCK_PORT" >/dev/null
+		"${PRIO[@]}" taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "bench/wrk/${SCRIPT[$ep]}" "http://127.0.0.1:$MOCK_PORT" >"$LOG/$ep_log.mock.txt"
+		mline=$(grep '^RESULT ' "$LOG/$ep_log.mock.txt" || true)
+		[[ -n $mline ]] || die "no RESULT line from wrk against stripe-mock for $ep"
+		mrps=$(printf '%s\n' "$mline" | tr ' ' '\n' | grep '^rps=' | cut -d= -f2)
+		mock=$(awk -v m="$mrps" -v r="$rps" 'BEGIN{printf " %.0f | %.2f× |", m, r/m}')
+	fi
+	ROWS+=("$(printf '| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s |%s ≥ %s, p99 ≤ 15 ms: %s |' \
 		"${LABEL[$ep]}$([[ ${REPEAT:-1} -gt 1 ]] && echo " (run $rep)")" "$rps" "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" \
-		"$(awk -v v="$p999" 'BEGIN{print v/1000}')" "$errs" "$cpu" "$noise" "$cpu1" "${TARGET[$ep]}" "$verdict")")
+		"$(awk -v v="$p999" 'BEGIN{print v/1000}')" "$errs" "$cpu" "$noise" "$cpu1" "$mock" "${TARGET[$ep]}" "$verdict")")
 done
 done
 
@@ -306,8 +343,13 @@ done
 	echo "payd: $SRC_DESC."
 	echo "payd (GOMAXPROCS 1) on CPU 0, wrk -t1 -c$CONNS -d$DURATION on CPU 1, $SCHED$([[ $ENGINE == postgres && ${#PG_PIDS[@]} -gt 0 ]] && echo ", PostgreSQL on CPU 1")$([[ $PROFILE == 1 ]] && echo ", PROFILED (pprof on)")."
 	echo
-	echo "| endpoint | req/s | p50 ms | p99 ms | p99.9 ms | errors | payd CPU | CPU 0 other | CPU 1 busy | target |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	if [[ $MOCK == 1 ]]; then
+		echo "| endpoint | req/s | p50 ms | p99 ms | p99.9 ms | errors | payd CPU | CPU 0 other | CPU 1 busy | stripe-mock req/s | payd ÷ mock | target |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	else
+		echo "| endpoint | req/s | p50 ms | p99 ms | p99.9 ms | errors | payd CPU | CPU 0 other | CPU 1 busy | target |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	fi
 	printf '%s\n' "${ROWS[@]}"
 } | tee "$LOG/summary.md"
 cp "$LOG/summary.md" "$RESULTS/$ENGINE-$STAMP.md"
