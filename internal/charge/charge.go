@@ -159,7 +159,9 @@ func (c *Charge) MethodType() string {
 	var d struct {
 		Type string `json:"type"`
 	}
-	json.Unmarshal(c.PaymentMethodDetails, &d)
+	if json.Unmarshal(c.PaymentMethodDetails, &d) != nil {
+		return ""
+	}
 	return d.Type
 }
 

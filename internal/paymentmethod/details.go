@@ -51,18 +51,9 @@ func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) json.RawMessa
 	if err != nil {
 		panic(err) // maps of strings and structs of plain fields always marshal
 	}
-	// {"<type>": inner, "type": "<type>"}, the two keys sorted as
-	// encoding/json sorts a map's.
 	typ, _ := json.Marshal(pm.Type)
-	hash := append(append(append(make([]byte, 0, len(typ)+1+len(inner)), typ...), ':'), inner...)
-	kind := append([]byte(`"type":`), typ...)
-	first, second := hash, kind
-	if pm.Type > "type" {
-		first, second = kind, hash
-	}
-	b := make([]byte, 0, len(first)+len(second)+3)
-	b = append(append(append(b, '{'), first...), ',')
-	return append(append(b, second...), '}')
+	out, _ := json.Marshal(map[string]json.RawMessage{"type": typ, pm.Type: inner})
+	return out
 }
 
 // cardCharge is payment_method_details.card, its fields in alphabetical
