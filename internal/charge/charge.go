@@ -58,7 +58,7 @@ type Charge struct {
 	Paid                          bool              `json:"paid"`
 	PaymentIntent                 *string           `json:"payment_intent"`
 	PaymentMethod                 *string           `json:"payment_method"`
-	PaymentMethodDetails          json.RawMessage   `json:"payment_method_details"`
+	PaymentMethodDetails          map[string]any    `json:"payment_method_details"`
 	ReceiptEmail                  *string           `json:"receipt_email"`
 	ReceiptNumber                 *string           `json:"receipt_number"`
 	ReceiptURL                    *string           `json:"receipt_url"`
@@ -97,7 +97,7 @@ type New struct {
 	PaymentIntent  string
 	PaymentMethod  string
 	BillingDetails json.RawMessage
-	Details        json.RawMessage
+	Details        map[string]any
 	ReceiptEmail   *string
 	Statement      *string
 	Shipping       json.RawMessage
@@ -152,17 +152,6 @@ func Create(ctx context.Context, tx store.Tx, n New) (*Charge, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// MethodType is the type of the payment method the charge was made with.
-func (c *Charge) MethodType() string {
-	var d struct {
-		Type string `json:"type"`
-	}
-	if json.Unmarshal(c.PaymentMethodDetails, &d) != nil {
-		return ""
-	}
-	return d.Type
 }
 
 // Load returns a charge of the account, for update.

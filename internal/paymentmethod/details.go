@@ -3,15 +3,14 @@ package paymentmethod
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"math/big"
 )
 
 // ChargeDetails is the charge's payment_method_details for a payment of
 // amount with pm: the type and that type's hash, as Stripe renders it on
-// the charge, keys in alphabetical order. threeDS says whether 3-D Secure
-// authentication was performed for this payment.
-func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) json.RawMessage {
+// the charge. threeDS says whether 3-D Secure authentication was performed
+// for this payment.
+func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) map[string]any {
 	var d any
 	switch pm.Type {
 	case TypeCard:
@@ -47,13 +46,7 @@ func (pm *PaymentMethod) ChargeDetails(amount int64, threeDS bool) json.RawMessa
 	default:
 		d = map[string]any{}
 	}
-	inner, err := json.Marshal(d)
-	if err != nil {
-		panic(err) // maps of strings and structs of plain fields always marshal
-	}
-	typ, _ := json.Marshal(pm.Type)
-	out, _ := json.Marshal(map[string]json.RawMessage{"type": typ, pm.Type: inner})
-	return out
+	return map[string]any{"type": pm.Type, pm.Type: d}
 }
 
 // cardCharge is payment_method_details.card, its fields in alphabetical

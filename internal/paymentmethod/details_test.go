@@ -46,7 +46,10 @@ func TestChargeDetails_MatchSpec(t *testing.T) {
 		for _, threeDS := range []bool{false, true} {
 			for _, mandate := range []string{"", "mandate_123"} {
 				pm.priv.Mandate = mandate
-				body := pm.ChargeDetails(2000, threeDS && pm.Type == TypeCard)
+				body, err := json.Marshal(pm.ChargeDetails(2000, threeDS && pm.Type == TypeCard))
+				if err != nil {
+					t.Fatal(err)
+				}
 				d := decodeDetails(t, body)
 				if d["type"] != pm.Type || d[pm.Type] == nil {
 					t.Fatalf("%s: %s", name, body)
@@ -62,20 +65,30 @@ func TestChargeDetails_MatchSpec(t *testing.T) {
 		body, _ := json.Marshal(pm)
 		specvalidate.ValidateJSON(t, "payment_method", body)
 	}
-	d := decodeDetails(t, methods["threeDS1"].ChargeDetails(2000, true))["card"].(map[string]any)
+	d := render(t, methods["threeDS1"].ChargeDetails(2000, true))["card"].(map[string]any)
 	if tds := d["three_d_secure"].(map[string]any); tds["version"] != "1.0.2" || tds["result"] != "authenticated" {
 		t.Fatalf("3DS1 details: %v", tds)
 	}
-	c := decodeDetails(t, methods["visa"].ChargeDetails(2000, false))["card"].(map[string]any)
+	c := render(t, methods["visa"].ChargeDetails(2000, false))["card"].(map[string]any)
 	checks := c["checks"].(map[string]any)
 	if c["three_d_secure"] != nil || c["amount_authorized"] != float64(2000) || checks["cvc_check"] != "pass" ||
 		checks["address_line1_check"] != "pass" || checks["address_postal_code_check"] != "pass" {
 		t.Fatalf("visa details: %v", c)
 	}
-	ach := decodeDetails(t, methods["ach"].ChargeDetails(2000, false))["us_bank_account"].(map[string]any)
+	ach := render(t, methods["ach"].ChargeDetails(2000, false))["us_bank_account"].(map[string]any)
 	if ach["mandate"] != "mandate_123" {
 		t.Fatalf("ach details without the mandate: %v", ach)
 	}
+}
+
+// render is what a charge stores of d, read back.
+func render(t *testing.T, d map[string]any) map[string]any {
+	t.Helper()
+	body, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeDetails(t, body)
 }
 
 func decodeDetails(t *testing.T, body []byte) map[string]any {

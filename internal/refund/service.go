@@ -209,7 +209,8 @@ func intentOf(ch *charge.Charge) string {
 
 // methodType is the type of the refunded charge's payment method.
 func methodType(ch *charge.Charge) string {
-	return ch.MethodType()
+	t, _ := ch.PaymentMethodDetails["type"].(string)
+	return t
 }
 
 // Update changes a refund's metadata, the only thing a caller may change.
