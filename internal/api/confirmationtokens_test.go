@@ -125,7 +125,7 @@ func TestConfirmationTokens_TestHelperWithPaymentMethodData(t *testing.T) {
 		stripeErr(t, err, 400, "invalid_request_error", "parameter_missing", "payment_method_data")
 		_, err = sc.V1TestHelpersConfirmationTokens.Create(ctx, &stripe.TestHelpersConfirmationTokenCreateParams{
 			PaymentMethod: stripe.String("pm_nope")})
-		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "payment_method")
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "payment_method")
 		_, err = sc.V1TestHelpersConfirmationTokens.Create(ctx, &stripe.TestHelpersConfirmationTokenCreateParams{
 			PaymentMethod: stripe.String("pm_card_visa"),
 			PaymentMethodOptions: &stripe.TestHelpersConfirmationTokenCreatePaymentMethodOptionsParams{
@@ -369,9 +369,9 @@ func TestCustomerSessions_Validation(t *testing.T) {
 			{"missing customer", &stripe.CustomerSessionCreateParams{Components: pe(nil)},
 				400, "parameter_missing", "customer", ""},
 			{"other account's customer", &stripe.CustomerSessionCreateParams{Customer: stripe.String(other.ID), Components: pe(nil)},
-				404, "resource_missing", "customer", "No such customer"},
+				400, "resource_missing", "customer", "No such customer"},
 			{"unknown customer", &stripe.CustomerSessionCreateParams{Customer: stripe.String("cus_nope"), Components: pe(nil)},
-				404, "resource_missing", "customer", "No such customer"},
+				400, "resource_missing", "customer", "No such customer"},
 			{"nothing enabled", &stripe.CustomerSessionCreateParams{Customer: stripe.String(cus.ID),
 				Components: &stripe.CustomerSessionCreateComponentsParams{
 					BuyButton: &stripe.CustomerSessionCreateComponentsBuyButtonParams{Enabled: stripe.Bool(false)}}},

@@ -256,6 +256,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "request_id", w.Header().Get("Request-Id"), "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errs.Internal()
 	}
+	e = errs.Referenced(e, r.URL.Path)
 	out := errorBody(e)
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Stripe"`)

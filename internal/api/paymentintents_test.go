@@ -569,9 +569,10 @@ func TestPaymentIntents_ConfirmationToken(t *testing.T) {
 		if se.DeclineCode != "insufficient_funds" {
 			t.Fatalf("token decline: %+v", se)
 		}
-		// Unknown tokens are 404s naming the parameter.
+		// Unknown tokens are 400s naming the parameter: the request refers
+		// to a missing object, it does not address one.
 		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true),
 			ConfirmationToken: stripe.String("ctoken_doesnotexist"), PaymentMethodTypes: []*string{stripe.String("card")}})
-		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "confirmation_token")
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "confirmation_token")
 	})
 }

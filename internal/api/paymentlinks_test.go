@@ -230,7 +230,7 @@ func TestPaymentLinks_LineItemRules(t *testing.T) {
 			{"package price", lineItems(pkg), 400, "", "line_items[0][price]", "package pricing"},
 			{"inactive price", lineItems(std, archived), 400, "", "line_items[1][price]", "The price specified is inactive. This field only accepts active prices."},
 			{"unknown price", []*stripe.PaymentLinkCreateLineItemParams{{Price: stripe.String("price_nope"), Quantity: stripe.Int64(1)}},
-				404, "resource_missing", "line_items[0][price]", "No such price: 'price_nope'"},
+				400, "resource_missing", "line_items[0][price]", "No such price: 'price_nope'"},
 			{"mixed currencies", lineItems(std, eur), 400, "", "line_items[1][price]", "must have the same currency"},
 			{"quantity 0", []*stripe.PaymentLinkCreateLineItemParams{{Price: stripe.String(std.ID), Quantity: stripe.Int64(0)}},
 				400, "parameter_invalid_integer", "line_items[0][quantity]", "greater than or equal to 1"},
@@ -543,7 +543,7 @@ func TestPaymentLinks_ListFilterAndPagination(t *testing.T) {
 			t.Fatalf("active=true: %v", active)
 		}
 		r := srv.Do("GET", "/v1/payment_links?starting_after=plink_nope", srv.Accounts[0].Secret, "")
-		if e := apiError(t, r); r.Status != 404 || e.Code != "resource_missing" || e.Param != "starting_after" {
+		if e := apiError(t, r); r.Status != 400 || e.Code != "resource_missing" || e.Param != "starting_after" {
 			t.Fatalf("unknown cursor: %d %s", r.Status, r.Body)
 		}
 	})

@@ -279,7 +279,7 @@ func TestPaymentMethods_InvalidCardData(t *testing.T) {
 			{"card[number]=4242424242424242&card[exp_month]=8&card[exp_year]=" + y, 400, "invalid_request_error", "parameter_missing", "type", "Missing required param"},
 			{"type=ideal&ideal[bank]=abn_amro", 400, "invalid_request_error", "", "type", "PaymentMethods of type ideal are not supported"},
 			{"type=amazon_pay&card[number]=4242424242424242&card[exp_month]=8&card[exp_year]=" + y, 400, "invalid_request_error", "", "card", "You passed card"},
-			{"type=card&card[token]=tok_nope", 404, "invalid_request_error", "resource_missing", "card[token]", "No such token: 'tok_nope'"},
+			{"type=card&card[token]=tok_nope", 400, "invalid_request_error", "resource_missing", "card[token]", "No such token: 'tok_nope'"},
 			{"type=amazon_pay&customer=cus_x&payment_method=pm_x", 400, "invalid_request_error", "", "customer", "Cloning"},
 			{"type=card&card[numbr]=4242424242424242", 400, "invalid_request_error", "parameter_unknown", "card[numbr]", "Received unknown parameter"},
 			{"type=sepa_debit&sepa_debit[iban]=DE89370400440532013000&billing_details[email]=j@example.com", 400, "invalid_request_error", "", "billing_details[name]", "The payment method `sepa_debit` requires the parameter: billing_details[name]."},
@@ -415,7 +415,7 @@ func TestPaymentMethods_AttachDetachAndList(t *testing.T) {
 		_, err = sc.V1PaymentMethods.Attach(ctx, mc.ID, &stripe.PaymentMethodAttachParams{})
 		stripeErr(t, err, 400, "invalid_request_error", "parameter_missing", "customer")
 		_, err = sc.V1PaymentMethods.Attach(ctx, loose.ID, attachParams("cus_nope"))
-		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "customer")
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "customer")
 		if n := len(pmEvents(t, sc, "payment_method.attached")); n != 3 {
 			t.Fatalf("%d attached events, want 3", n)
 		}
@@ -469,7 +469,7 @@ func TestPaymentMethods_AttachDetachAndList(t *testing.T) {
 			t.Fatalf("unknown customer: %d %s", r.Status, r.Body)
 		}
 		r = srv.Do("GET", "/v1/payment_methods?customer=cus_nope", sk, "")
-		if r.Status != 404 || apiError(t, r).Param != "customer" {
+		if r.Status != 400 || apiError(t, r).Param != "customer" {
 			t.Fatalf("unknown customer filter: %d %s", r.Status, r.Body)
 		}
 
@@ -561,7 +561,7 @@ func TestPaymentMethods_ListAllowRedisplayPagesThroughFilter(t *testing.T) {
 			t.Fatalf("limited: %s", r.Body)
 		}
 		r = srv.Do("GET", "/v1/payment_methods?allow_redisplay=always&starting_after=pm_nope", sk, "")
-		if r.Status != 404 || apiError(t, r).Param != "starting_after" {
+		if r.Status != 400 || apiError(t, r).Param != "starting_after" {
 			t.Fatalf("bad cursor: %d %s", r.Status, r.Body)
 		}
 	})
@@ -656,7 +656,7 @@ func TestPaymentMethods_Isolation(t *testing.T) {
 		_, err = theirs.V1PaymentMethods.Attach(ctx, pm.ID, &stripe.PaymentMethodAttachParams{Customer: stripe.String(theirCus)})
 		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "payment_method")
 		_, err = mine.V1PaymentMethods.Attach(ctx, pm.ID, &stripe.PaymentMethodAttachParams{Customer: stripe.String(theirCus)})
-		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "customer")
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "customer")
 		if _, err := mine.V1PaymentMethods.Attach(ctx, pm.ID, &stripe.PaymentMethodAttachParams{Customer: stripe.String(myCus)}); err != nil {
 			t.Fatal(err)
 		}

@@ -37,9 +37,6 @@ func (h catalogHandlers) listPrices(c *call) (result, error) {
 	}
 	if productID := p.String("product"); productID != nil {
 		if _, err := catalog.GetProduct(c.ctx, c.tx, c.account, *productID); err != nil {
-			if e, ok := errs.As(err); ok && e.Status == 404 {
-				e.Status = 400
-			}
 			return result{}, err
 		}
 		q.Filters = append(q.Filters, store.Filter{Col: "product", Values: []any{*productID}})

@@ -699,7 +699,8 @@ func TestPrices_InlinePrice(t *testing.T) {
 				path + "[product_data][metadata][k]"},
 		} {
 			_, err := inline(c.p, path)
-			if e, ok := errs.As(err); !ok || e.Status != 400 || e.Param != c.param {
+			// As the API answers it, for a request to create a Checkout Session.
+			if e, ok := errs.As(err); !ok || errs.Referenced(e, "/v1/checkout/sessions").Status != 400 || e.Param != c.param {
 				t.Fatalf("%v: %v, want param %s", c.p, err, c.param)
 			}
 		}

@@ -392,7 +392,7 @@ func TestProducts_ListFiltersAndPagination(t *testing.T) {
 		}
 
 		r := srv.Do("GET", "/v1/products?starting_after=prod_nope", srv.Accounts[0].Secret, "")
-		if e := apiError(t, r); r.Status != 404 || e.Param != "starting_after" || e.Message != "No such product: 'prod_nope'" {
+		if e := apiError(t, r); r.Status != 400 || e.Param != "starting_after" || e.Message != "No such product: 'prod_nope'" {
 			t.Fatalf("unknown cursor: %d %+v", r.Status, e)
 		}
 	})

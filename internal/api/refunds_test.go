@@ -244,7 +244,7 @@ func TestRefunds_ParameterErrors(t *testing.T) {
 			t.Fatalf("missing charge: %q", se.Msg)
 		}
 		_, err = sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String("pi_missing")})
-		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "payment_intent")
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "payment_intent")
 
 		// What payd does not have is refused, never ignored.
 		refused := []struct {
@@ -391,7 +391,7 @@ func TestRefunds_ListFiltersAndIsolation(t *testing.T) {
 		_, err = other.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(chA)})
 		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "id")
 		_, err = other.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(piB.ID)})
-		stripeErr(t, err, 404, "invalid_request_error", "resource_missing", "payment_intent")
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "payment_intent")
 		for _, err := range other.V1Refunds.List(ctx, &stripe.RefundListParams{}).All(ctx) {
 			t.Fatalf("other account lists a refund (err %v)", err)
 		}

@@ -693,7 +693,7 @@ func TestWebhook_ResendAndIsolation(t *testing.T) {
 			{"GET", "/_payd/events/" + evt + "/deliveries", other, "", 404, "id"},
 			{"GET", "/_payd/events/evt_missing/deliveries", key, "", 404, "id"},
 			{"POST", "/_payd/events/" + evt + "/resend", other, "", 404, "id"},
-			{"POST", "/_payd/events/" + evt + "/resend", key, "endpoint=we_missing", 404, "endpoint"},
+			{"POST", "/_payd/events/" + evt + "/resend", key, "endpoint=we_missing", 400, "endpoint"},
 			{"POST", "/_payd/events/" + evt + "/resend", key, "bogus=1", 400, "bogus"},
 			{"GET", "/_payd/events/" + evt + "/deliveries", srv.Accounts[0].Publishable, "", 403, ""},
 			{"GET", "/_payd/events/" + evt + "/deliveries", "", "", 401, ""},
@@ -712,7 +712,7 @@ func TestWebhook_ResendAndIsolation(t *testing.T) {
 		}
 		// The other account's endpoint of the same id space is not found.
 		otherEP := createEndpoint(t, srv.Client(1), rc.URL+"/other", "*")
-		if r := srv.Do("POST", "/_payd/events/"+evt+"/resend", key, "endpoint="+otherEP.ID); r.Status != 404 {
+		if r := srv.Do("POST", "/_payd/events/"+evt+"/resend", key, "endpoint="+otherEP.ID); r.Status != 400 {
 			t.Fatalf("resend to another account's endpoint: %d %s", r.Status, r.Body)
 		}
 		// A disabled endpoint is refused with the fix in the message.

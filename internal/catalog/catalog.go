@@ -41,15 +41,6 @@ type Deleted struct {
 	Deleted bool   `json:"deleted"`
 }
 
-// missing is Stripe's resource_missing for an id named in a request body:
-// the same words as a 404, but a 400, because the request (not the URL)
-// is what is wrong.
-func missing(objectName, id, paramName string) *errs.Error {
-	e := errs.NotFound(objectName, id, paramName)
-	e.Status = 400
-	return e
-}
-
 // exclusive is Stripe's answer to two parameters that may not be sent
 // together; it names the second.
 func exclusive(path, first, second string) *errs.Error {

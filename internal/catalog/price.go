@@ -217,7 +217,7 @@ func (s *Service) draft(ctx context.Context, tx store.Tx, account string, p para
 		productID := p.Str("product")
 		prod, err := GetProduct(ctx, tx, account, productID)
 		if e, ok := errs.As(err); ok && e.Status == 404 {
-			return nil, nil, missing("product", productID, at("product"))
+			return nil, nil, errs.NotFound("product", productID, at("product"))
 		}
 		if err != nil {
 			return nil, nil, err

@@ -336,7 +336,7 @@ func (s *Service) UpdateProduct(ctx context.Context, tx store.Tx, account, produ
 func checkDefaultPrice(ctx context.Context, tx store.Tx, account, productID, priceID string) error {
 	price, err := GetPrice(ctx, tx, account, priceID)
 	if e, ok := errs.As(err); ok && e.Status == 404 {
-		return missing("price", priceID, "default_price")
+		return errs.NotFound("price", priceID, "default_price")
 	}
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Stripe's error types, as they appear in the envelope's "type" field.
@@ -28,6 +29,10 @@ type Error struct {
 	// Extra carries additional envelope fields (payment_intent, …) already
 	// rendered as JSON-marshalable values.
 	Extra map[string]any
+	// MissingID is the id a resource_missing error names; never rendered.
+	// It tells the object of the URL (404) from one a parameter refers to
+	// (400): see Referenced.
+	MissingID string
 	// Committed marks an error that is the outcome of an operation whose
 	// changes must be kept, such as a declined payment: the transaction
 	// commits (with its events) and the error is the response, replayed
@@ -66,11 +71,36 @@ func Missing(param string) *Error {
 	return Invalid("parameter_missing", param, "Missing required param: %s.", param)
 }
 
-// NotFound is Stripe's 404 for an id that does not exist for the caller's
-// account. Objects of other accounts must produce exactly this error too.
+// NotFound is Stripe's resource_missing for an id that does not exist for
+// the caller's account. Objects of other accounts must produce exactly this
+// error too. It is a 404 when the id is the object the URL names, and a 400
+// when a parameter of the request refers to it (Stripe answers "No such
+// price" for line_items[0][price] with 400); the API layer, which knows the
+// URL, settles which with Referenced.
 func NotFound(objectName, id, param string) *Error {
 	return &Error{Status: 404, Type: TypeInvalidRequest, Code: "resource_missing", Param: param,
-		Message: fmt.Sprintf("No such %s: '%s'", objectName, id)}
+		Message: fmt.Sprintf("No such %s: '%s'", objectName, id), MissingID: id}
+}
+
+// Referenced returns e as a 400 when it is a resource_missing for an id
+// that is not one of the URL path's segments: the request referred to an
+// object that does not exist, rather than addressing one. Otherwise it
+// returns e unchanged.
+//
+// A param of "id" is kept a 404: Stripe names it so when it resolves a
+// parameter as if the URL had addressed the object (a refund's charge).
+func Referenced(e *Error, urlPath string) *Error {
+	if e.Status != 404 || e.MissingID == "" || e.Param == "id" {
+		return e
+	}
+	for _, seg := range strings.Split(urlPath, "/") {
+		if seg == e.MissingID {
+			return e
+		}
+	}
+	c := *e
+	c.Status = 400
+	return &c
 }
 
 // NoRoute is the 404 for a URL that matches no endpoint.
