@@ -179,28 +179,31 @@ func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
 		t.subs.forget()
 	}
-	names := []string{"id", "account_id", "created", "data", "deleted", "private"}
-	args := []any{r.ID, r.Account, r.Created, r.Data, r.Deleted, r.Private}
+	args := make([]any, 0, 6+len(r.Cols))
+	args = append(args, r.ID, r.Account, r.Created, r.Data, r.Deleted, r.Private)
 	for _, c := range r.Cols {
-		names = append(names, c.Name)
 		args = append(args, c.Value)
 	}
-	// ON CONFLICT DO NOTHING reports a duplicate without aborting the
-	// transaction, which PostgreSQL would do on a raised violation.
-	q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" + placeholders(1, len(args)) + ") ON CONFLICT DO NOTHING"
-	return t.insert(ctx, "insert "+table, q, args...)
+	err := t.insert(ctx, statement(stmtInsert, table, r.Cols), args...)
+	if err != nil && err != store.ErrConflict {
+		return fmt.Errorf("insert %s: %w", table, err)
+	}
+	return err
 }
 
-func (t *tx) insert(ctx context.Context, what, q string, args ...any) error {
+// insert runs an INSERT … ON CONFLICT DO NOTHING and reports a row it did
+// not write as store.ErrConflict; other errors are the driver's, for the
+// caller to name.
+func (t *tx) insert(ctx context.Context, q string, args ...any) error {
 	res, err := t.tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		if t.d.IsConflict(err) {
 			return store.ErrConflict
 		}
-		return fmt.Errorf("%s: %w", what, err)
+		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return err
 	} else if n == 0 {
 		return store.ErrConflict
 	}
@@ -231,16 +234,13 @@ func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
 		t.subs.forget()
 	}
-	sets := []string{"data = $1", "deleted = $2", "private = $3"}
-	args := []any{r.Data, r.Deleted, r.Private}
+	args := make([]any, 0, 5+len(r.Cols))
+	args = append(args, r.Data, r.Deleted, r.Private)
 	for _, c := range r.Cols {
 		args = append(args, c.Value)
-		sets = append(sets, c.Name+" = $"+strconv.Itoa(len(args)))
 	}
 	args = append(args, r.ID, r.Account)
-	q := "UPDATE " + table + " SET " + strings.Join(sets, ", ") +
-		" WHERE id = $" + strconv.Itoa(len(args)-1) + " AND account_id = $" + strconv.Itoa(len(args))
-	res, err := t.tx.ExecContext(ctx, q, args...)
+	res, err := t.tx.ExecContext(ctx, statement(stmtPut, table, r.Cols), args...)
 	if err != nil {
 		if t.d.IsConflict(err) {
 			return fmt.Errorf("update %s: %w", table, store.ErrConflict)
@@ -469,8 +469,12 @@ func (t *tx) AccountKeys(ctx context.Context, account string) ([]store.APIKey, e
 }
 
 func (t *tx) AddKey(ctx context.Context, k store.APIKey) error {
-	return t.insert(ctx, "add key", "INSERT INTO api_keys (key, account_id, kind, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+	err := t.insert(ctx, "INSERT INTO api_keys (key, account_id, kind, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
 		k.Key, k.Account, k.Kind, k.Created)
+	if err != nil && err != store.ErrConflict {
+		return fmt.Errorf("add key: %w", err)
+	}
+	return err
 }
 
 // ClaimIdempotencyKey inserts k as in flight. When the key exists it returns
