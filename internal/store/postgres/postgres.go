@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
+	"runtime"
+	"strconv"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -23,14 +26,20 @@ var migrations embed.FS
 // migrationLock is an arbitrary advisory-lock key shared by all payd nodes.
 const migrationLock = 7_233_001
 
-// Open connects to url and applies the migrations.
+// Open connects to url and applies the migrations. The URL may carry
+// pool_max_conns (the name pgxpool gives it), the most connections this
+// node opens; it is payd's, not sent to the server.
 func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
+	url, conns, err := poolSize(url)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -43,6 +52,35 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 		return nil, fmt.Errorf("postgres migrate: %w", err)
 	}
 	return sqlstore.New(db, db, dialect), nil
+}
+
+// connsPerCore is the default pool size per core of this node. More
+// connections than the server can run at once only make its backends take
+// turns: on one PostgreSQL core, create+confirm answered 520 / 455 req/s
+// with 32 connections, 586 / 574 with 8 and 729 / 588 with 4.
+const connsPerCore = 4
+
+// poolSize takes pool_max_conns out of a postgres:// URL and returns the
+// URL without it and the pool size: that value, or connsPerCore for each
+// of the cores Go schedules on.
+func poolSize(raw string) (string, int, error) {
+	n := connsPerCore * runtime.GOMAXPROCS(0)
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", 0, fmt.Errorf("postgres: invalid URL: %w", err)
+	}
+	q := u.Query()
+	if !q.Has("pool_max_conns") {
+		return raw, n, nil
+	}
+	v := q.Get("pool_max_conns")
+	n, err = strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return "", 0, fmt.Errorf("postgres: pool_max_conns must be a whole number of at least 1, got %q", v)
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
 }
 
 var dialect = sqlstore.Dialect{
