@@ -103,15 +103,22 @@ func TestPaymentIntents_Declines(t *testing.T) {
 	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
 		srv := paydtest.New(t, e)
 		sc := srv.Client(0)
-		cases := []struct{ pm, code, decline string }{
-			{"pm_card_chargeDeclined", "card_declined", "generic_decline"},
-			{"pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"},
-			{"pm_card_visa_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"},
-			{"pm_card_chargeDeclinedLostCard", "card_declined", "lost_card"},
-			{"pm_card_chargeDeclinedStolenCard", "card_declined", "stolen_card"},
-			{"pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"},
-			{"pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc"},
-			{"pm_card_chargeDeclinedProcessingError", "processing_error", "processing_error"},
+		// outcome is the charge's outcome type and network status.
+		cases := []struct{ pm, code, decline, outcome, network string }{
+			{"pm_card_chargeDeclined", "card_declined", "generic_decline", "issuer_declined", "declined_by_network"},
+			{"pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds", "issuer_declined", "declined_by_network"},
+			{"pm_card_visa_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds", "issuer_declined", "declined_by_network"},
+			{"pm_card_chargeDeclinedLostCard", "card_declined", "lost_card", "issuer_declined", "declined_by_network"},
+			{"pm_card_chargeDeclinedStolenCard", "card_declined", "stolen_card", "issuer_declined", "declined_by_network"},
+			{"pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card", "issuer_declined", "declined_by_network"},
+			{"pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc", "issuer_declined", "declined_by_network"},
+			{"pm_card_chargeDeclinedProcessingError", "processing_error", "processing_error", "issuer_declined", "declined_by_network"},
+			// Radar's default rule blocks the highest risk before the
+			// network sees it.
+			{"pm_card_radarBlock", "card_declined", "fraudulent", "blocked", "not_sent_to_network"},
+			{"pm_card_chargeDeclinedFraudulent", "card_declined", "fraudulent", "blocked", "not_sent_to_network"},
+			{"tok_chargeDeclinedFraudulent", "card_declined", "fraudulent", "blocked", "not_sent_to_network"},
+			{"pm_card_riskLevelHighest", "card_declined", "fraudulent", "blocked", "not_sent_to_network"},
 		}
 		for _, tc := range cases {
 			_, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{
@@ -127,13 +134,31 @@ func TestPaymentIntents_Declines(t *testing.T) {
 				t.Fatalf("%s: intent %+v", tc.pm, pi)
 			}
 			ch, err := sc.V1Charges.Retrieve(ctx, se.ChargeID, nil)
-			if err != nil || ch.Status != "failed" || ch.FailureCode != tc.code || ch.Paid {
+			if err != nil || ch.Status != "failed" || ch.FailureCode != tc.code || ch.Paid || ch.Outcome == nil ||
+				ch.Outcome.Type != tc.outcome || ch.Outcome.NetworkStatus != tc.network {
 				t.Fatalf("%s: charge %+v %v", tc.pm, ch, err)
+			}
+			if tc.outcome == "blocked" && (ch.Outcome.Reason != "highest_risk_level" || ch.Outcome.RiskLevel != "highest") {
+				t.Fatalf("%s: outcome %+v", tc.pm, ch.Outcome)
 			}
 			// The declined intent can be retried with another card.
 			ok, err := sc.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_mastercard")})
 			if err != nil || ok.Status != stripe.PaymentIntentStatusSucceeded || ok.LastPaymentError != nil {
 				t.Fatalf("%s: retry %+v %v", tc.pm, ok, err)
+			}
+		}
+		// Elevated risk goes through, flagged on the charge's outcome.
+		for pm, risk := range map[string]string{"pm_card_riskLevelElevated": "elevated", "pm_card_visa": "normal"} {
+			pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{
+				PaymentMethod: stripe.String(pm), Confirm: stripe.Bool(true),
+				PaymentMethodTypes: []*string{stripe.String("card")}})
+			if err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded {
+				t.Fatalf("%s: %+v %v", pm, pi, err)
+			}
+			ch, err := sc.V1Charges.Retrieve(ctx, pi.LatestCharge.ID, nil)
+			if err != nil || ch.Outcome == nil || ch.Outcome.Type != "authorized" || ch.Outcome.RiskLevel != risk ||
+				ch.Outcome.NetworkStatus != "approved_by_network" {
+				t.Fatalf("%s: charge %+v %v", pm, ch, err)
 			}
 		}
 	})

@@ -74,11 +74,12 @@ var testCards = map[string]testCard{
 	// Attaching succeeds, charging fails.
 	"4000000000000341": {behavior: processor.Behavior{Decline: "generic_decline"}},
 
-	// Fraud prevention. Radar's default rules block "highest" risk and
-	// failed CVC checks; blocked payments are declined as fraudulent.
-	"4100000000000019": {behavior: processor.Behavior{Decline: "fraudulent"}},
-	"4000000000004954": {behavior: processor.Behavior{Decline: "fraudulent"}},
-	"4000000000009235": {},
+	// Fraud prevention. Radar's default rule blocks "highest" risk before
+	// the network sees the payment (outcome type blocked, declined as
+	// fraudulent); "elevated" risk goes through, flagged.
+	"4100000000000019": {behavior: processor.Behavior{Risk: "highest"}},
+	"4000000000004954": {behavior: processor.Behavior{Risk: "highest"}},
+	"4000000000009235": {behavior: processor.Behavior{Risk: "elevated"}},
 	"4000000000000101": {cvc: "fail"},
 	"4000000000000036": {postal: "fail"},
 	"4000000000000028": {line1: "fail"},
@@ -180,7 +181,7 @@ var cardTestIDs = map[string]string{
 	"chargeDeclinedVelocityLimitExceeded": "4000000000006975",
 	"chargeCustomerFail":                  "4000000000000341",
 
-	"radarBlock": "4100000000000019", "riskLevelHighest": "4000000000004954",
+	"radarBlock": "4100000000000019", "chargeDeclinedFraudulent": "4100000000000019", "riskLevelHighest": "4000000000004954",
 	"riskLevelElevated": "4000000000009235", "cvcCheckFail": "4000000000000101",
 	"avsZipFail": "4000000000000036", "avsLine1Fail": "4000000000000028",
 	"avsFail": "4000000000000010", "avsUnchecked": "4000000000000044",

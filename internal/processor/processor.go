@@ -28,6 +28,10 @@ type Behavior struct {
 	ThreeDS string `json:"three_d_secure,omitempty"`
 	// ThreeDSVersion is "1" or "2" for cards that require it.
 	ThreeDSVersion string `json:"three_d_secure_version,omitempty"`
+	// Risk is Radar's verdict on the card's payments: "" (normal),
+	// "elevated" (approved, flagged), or "highest" (blocked by Radar's
+	// default rule before reaching the network, declined as fraudulent).
+	Risk string `json:"risk,omitempty"`
 	// SettleFailure, for delayed methods, is the failure code the debit
 	// settles with (insufficient_funds, account_closed, …); empty means it
 	// settles successfully.

@@ -66,6 +66,29 @@ func approved() Outcome {
 		SellerMessage: "Payment complete.", Type: "authorized"}
 }
 
+// blocked is Radar's default rule stopping a payment of the highest risk:
+// it never reaches the network, and the customer hears of a declined card.
+func blocked() Outcome {
+	return Outcome{Result: Declined, Code: "card_declined", DeclineCode: "fraudulent", Message: declineMessages["generic_decline"],
+		NetworkStatus: "not_sent_to_network", Reason: "highest_risk_level", RiskLevel: "highest", RiskScore: 85,
+		SellerMessage: "Stripe blocked this charge as too risky.", Type: "blocked"}
+}
+
+// card decides a card payment that needs no (more) authentication.
+func card(b Behavior) Outcome {
+	switch {
+	case b.Risk == "highest":
+		return blocked()
+	case b.Decline != "":
+		return decline(b.Decline)
+	case b.Risk == "elevated":
+		o := approved()
+		o.RiskLevel, o.RiskScore = "elevated", 70
+		return o
+	}
+	return approved()
+}
+
 // needsAuthentication reports whether a card payment must be authenticated
 // before it can go on.
 func needsAuthentication(r Request, setup bool) bool {
@@ -95,10 +118,7 @@ func (p *Test) Authorize(_ context.Context, r Request) Outcome {
 			}
 			return Outcome{Result: RequiresAction, Action: ActionThreeDS}
 		}
-		if d := r.Method.Behavior.Decline; d != "" {
-			return decline(d)
-		}
-		return approved()
+		return card(r.Method.Behavior)
 	case "amazon_pay":
 		if r.Authenticated || (r.OffSession && r.Method.Mandate) {
 			return approved()
