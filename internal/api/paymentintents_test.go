@@ -310,7 +310,13 @@ func TestPaymentIntents_ValidationAndClientSecret(t *testing.T) {
 		sc := srv.Client(0)
 		acct := srv.Accounts[0]
 		_, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(10)})
-		stripeErr(t, err, 400, "invalid_request_error", "amount_too_small", "amount")
+		if se := stripeErr(t, err, 400, "invalid_request_error", "amount_too_small", "amount"); se.Msg != "Amount must be at least $0.50 usd" {
+			t.Fatalf("too small: %q", se.Msg)
+		}
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(49), Currency: stripe.String("eur")})
+		if se := stripeErr(t, err, 400, "invalid_request_error", "amount_too_small", "amount"); se.Msg != "Amount must be at least €0.50 eur" {
+			t.Fatalf("too small in eur: %q", se.Msg)
+		}
 		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Currency: stripe.String("cad"),
 			PaymentMethodTypes: []*string{stripe.String("amazon_pay")}})
 		stripeErr(t, err, 400, "invalid_request_error", "payment_intent_invalid_parameter", "currency")

@@ -203,6 +203,13 @@ func TestRefunds_ChargesThatCannotBeRefunded(t *testing.T) {
 			}
 		}
 
+		// Before any refund the message names the charge amount.
+		_, whole := paidIntent(t, sc, 2000, nil)
+		_, err = sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(whole), Amount: stripe.Int64(3000)})
+		if se := stripeErr(t, err, 400, "invalid_request_error", "", "amount"); se.Msg != "Refund amount ($30.00) is greater than charge amount ($20.00)" {
+			t.Fatalf("never refunded: %q", se.Msg)
+		}
+
 		// A partial capture released the rest, which already counts as
 		// refunded: what remains is what was captured.
 		part, partCh := paidIntent(t, sc, 5000, &stripe.PaymentIntentCreateParams{CaptureMethod: stripe.String("manual")})

@@ -65,6 +65,9 @@ func Normalize(cur string) string { return strings.ToLower(strings.TrimSpace(cur
 var symbols = map[string]string{"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "aud": "A$", "cad": "CA$",
 	"nzd": "NZ$", "hkd": "HK$"}
 
+// Symbol is the sign of cur where it has a well-known one, or "".
+func Symbol(cur string) string { return symbols[cur] }
+
 // Format renders an amount for people, as payd's pages show it: "$12.34",
 // "¥500", "12.34 SEK", with integer arithmetic only.
 func Format(amount int64, cur string) string {

@@ -141,7 +141,8 @@ func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, 
 
 func checkAmount(amount int64, cur string) error {
 	if min := money.Minimum(cur); amount < min {
-		return errs.Invalid("amount_too_small", "amount", "Amount must be at least %s %s", formatMinor(min, cur), cur)
+		// Stripe's words: "Amount must be at least €0.50 eur".
+		return errs.Invalid("amount_too_small", "amount", "Amount must be at least %s%s %s", money.Symbol(cur), formatMinor(min, cur), cur)
 	}
 	if amount > maxAmount {
 		return errs.Invalid("amount_too_large", "amount", "Amount must be no more than %s %s", formatMinor(maxAmount, cur), cur)

@@ -101,9 +101,14 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 		amount = &remaining
 	}
 	if *amount > remaining {
-		// Stripe answers this one with param amount and no code.
-		return nil, errs.Invalid("", "amount", "Refund amount (%s) is greater than unrefunded amount on charge (%s)",
-			display(*amount, ch.Currency), display(remaining, ch.Currency))
+		// Stripe answers this one with param amount and no code, and
+		// speaks of the charge amount until part of it is refunded.
+		what := "unrefunded amount on charge"
+		if ch.AmountRefunded == 0 {
+			what = "charge amount"
+		}
+		return nil, errs.Invalid("", "amount", "Refund amount (%s) is greater than %s (%s)",
+			display(*amount, ch.Currency), what, display(remaining, ch.Currency))
 	}
 
 	now := s.Now().Unix()
