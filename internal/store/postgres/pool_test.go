@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -10,7 +9,7 @@ import (
 )
 
 func TestPoolSize(t *testing.T) {
-	def := connsPerCore * runtime.GOMAXPROCS(0)
+	def := defaultConns
 	for _, c := range []struct {
 		in, url string
 		n       int
