@@ -185,7 +185,7 @@ func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 		args = append(args, c.Value)
 	}
 	err := t.insert(ctx, statement(stmtInsert, table, r.Cols), args...)
-	if err != nil && err != store.ErrConflict {
+	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
 	return err
@@ -471,7 +471,7 @@ func (t *tx) AccountKeys(ctx context.Context, account string) ([]store.APIKey, e
 func (t *tx) AddKey(ctx context.Context, k store.APIKey) error {
 	err := t.insert(ctx, "INSERT INTO api_keys (key, account_id, kind, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
 		k.Key, k.Account, k.Kind, k.Created)
-	if err != nil && err != store.ErrConflict {
+	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("add key: %w", err)
 	}
 	return err
