@@ -126,6 +126,7 @@ func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	s.handle("POST /v1/customers", secretOnly, s.createCustomer)
 	s.handle("GET /v1/customers", secretOnly, s.listCustomers)
+	s.handle("GET /v1/customers/search", secretOnly, noSearch("customers", "email, created"))
 	s.handle("GET /v1/customers/{customer}", secretOnly, s.retrieveCustomer)
 	s.handle("POST /v1/customers/{customer}", secretOnly, s.updateCustomer)
 	s.handle("DELETE /v1/customers/{customer}", secretOnly, s.deleteCustomer)
@@ -203,6 +204,16 @@ func baseURL(r *http.Request) string {
 func authorizeURL(ctx context.Context, intentID, token string) string {
 	base, _ := ctx.Value(baseURLKey{}).(string)
 	return base + "/_payd/authorize/" + intentID + "?token=" + token
+}
+
+// noSearch refuses Stripe's Search API for a resource, which payd does not
+// have, naming the list and filters that answer instead. Without it the
+// retrieve route would take "search" for an id.
+func noSearch(resource, filters string) func(*call) (result, error) {
+	return func(*call) (result, error) {
+		return result{}, errs.Invalid("", "query",
+			"Search is not supported by payd: list %s with GET /v1/%s and its filters (%s) instead.", resource, resource, filters)
+	}
 }
 
 // getter is an expander for a table whose rows are served as stored.

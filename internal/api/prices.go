@@ -2,7 +2,6 @@ package api
 
 import (
 	"github.com/payd/payd/internal/catalog"
-	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/money"
 	"github.com/payd/payd/internal/store"
 )
@@ -65,9 +64,4 @@ func (h catalogHandlers) listPrices(c *call) (result, error) {
 		}
 	}
 	return list(c, catalog.PriceTable, "price", "/v1/prices", q)
-}
-
-func (h catalogHandlers) searchPrices(c *call) (result, error) {
-	return result{}, errs.Invalid("", "query",
-		"Search is not supported by payd: list prices with GET /v1/prices and its filters (active, currency, product, type, lookup_keys, recurring, created) instead.")
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"github.com/payd/payd/internal/catalog"
-	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/store"
 )
 
@@ -12,14 +11,14 @@ func (s *Server) catalogRoutes() {
 	// Search is registered only to refuse it: without these routes the
 	// {id} patterns would take "search" for an id and answer "No such
 	// product: 'search'", which misleads.
-	s.handle("GET /v1/products/search", secretOnly, h.searchProducts)
+	s.handle("GET /v1/products/search", secretOnly, noSearch("products", "active, ids, shippable, url, created"))
 	s.handle("POST /v1/products", secretOnly, h.createProduct)
 	s.handle("GET /v1/products", secretOnly, h.listProducts)
 	s.handle("GET /v1/products/{id}", secretOnly, h.retrieveProduct)
 	s.handle("POST /v1/products/{id}", secretOnly, h.updateProduct)
 	s.handle("DELETE /v1/products/{id}", secretOnly, h.deleteProduct)
 
-	s.handle("GET /v1/prices/search", secretOnly, h.searchPrices)
+	s.handle("GET /v1/prices/search", secretOnly, noSearch("prices", "active, currency, product, type, lookup_keys, recurring, created"))
 	s.handle("POST /v1/prices", secretOnly, h.createPrice)
 	s.handle("GET /v1/prices", secretOnly, h.listPrices)
 	s.handle("GET /v1/prices/{price}", secretOnly, h.retrievePrice)
@@ -68,13 +67,6 @@ func (h catalogHandlers) listProducts(c *call) (result, error) {
 		q.Filters = append(q.Filters, store.Filter{Col: "id", Values: values})
 	}
 	return list(c, catalog.ProductTable, "product", "/v1/products", q)
-}
-
-// searchProducts and searchPrices refuse Stripe's Search API, which payd
-// does not have.
-func (h catalogHandlers) searchProducts(c *call) (result, error) {
-	return result{}, errs.Invalid("", "query",
-		"Search is not supported by payd: list products with GET /v1/products and its filters (active, ids, shippable, url, created) instead.")
 }
 
 // filterBool adds an equality filter on a boolean column, which the
