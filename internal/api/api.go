@@ -53,6 +53,7 @@ type Server struct {
 	paymentMethods *paymentmethod.Service
 	intents        *paymentintent.Service
 	setups         *setupintent.Service
+	refunds        *refund.Service
 	catalog        *catalog.Service
 	checkout       *checkout.Service
 	paymentLinks   *paymentlink.Service

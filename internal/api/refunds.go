@@ -1,19 +1,32 @@
 package api
 
 import (
+	"context"
+
 	"github.com/payd/payd/internal/refund"
+	"github.com/payd/payd/internal/store"
 )
 
 // refundRoutes registers Refunds, secret key only. The refund service
 // moves money through the same processor as the intents, so it is built
 // here from theirs rather than configured twice.
 func (s *Server) refundRoutes() {
-	h := refundHandlers{refunds: &refund.Service{Now: s.now, Processor: s.intents.Processor}}
+	s.refunds = &refund.Service{Now: s.now, Processor: s.intents.Processor, Methods: s.intents.Methods}
+	h := refundHandlers{refunds: s.refunds}
 	s.handle("POST /v1/refunds", secretOnly, h.create)
 	s.handle("GET /v1/refunds", secretOnly, h.list)
 	s.handle("GET /v1/refunds/{refund}", secretOnly, h.retrieve)
 	s.handle("POST /v1/refunds/{refund}", secretOnly, h.update)
 	s.handle("POST /v1/refunds/{refund}/cancel", secretOnly, h.cancel)
+}
+
+// SettleDueRefunds finishes the refunds whose time has come (the pending
+// and the failing refunds of Stripe's refund test cards), like SettleDue
+// for payments; any number of nodes may run it at once.
+func (s *Server) SettleDueRefunds(ctx context.Context) (int, error) {
+	return s.sweep(ctx, refund.Table, "settle_at", func(tx store.Tx, ref store.Ref) error {
+		return s.refunds.Settle(ctx, tx, ref.Account, ref.ID)
+	})
 }
 
 // refundHandlers holds what the Refunds endpoints need.

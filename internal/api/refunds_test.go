@@ -454,3 +454,90 @@ func TestRefunds_ConcurrentPartialRefunds(t *testing.T) {
 		}
 	})
 }
+
+// Stripe's refund test cards: pm_card_pendingRefund's refunds stay pending
+// until they settle, then succeed; pm_card_refundFail's succeed, then fail,
+// and their amount goes back onto the charge.
+func TestRefunds_PendingAndFailingTestCards(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		pay := func(pm string) string {
+			t.Helper()
+			pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String(pm), Confirm: stripe.Bool(true),
+				PaymentMethodTypes: []*string{stripe.String("card")}})
+			if err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded {
+				t.Fatalf("%s: %+v %v", pm, pi, err)
+			}
+			return pi.LatestCharge.ID
+		}
+		settle := func(want int) {
+			t.Helper()
+			if n, err := srv.API.SettleDueRefunds(ctx); err != nil || n != want {
+				t.Fatalf("settled %d (%v), want %d", n, err, want)
+			}
+		}
+		eventsOf := func(typ, refundID string) int {
+			t.Helper()
+			n := 0
+			for ev, err := range sc.V1Events.List(ctx, &stripe.EventListParams{Type: stripe.String(typ)}).All(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ev.Data.Object["id"] == refundID {
+					n++
+				}
+			}
+			return n
+		}
+
+		// An ordinary card's refund is final at once: nothing to settle.
+		if _, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(pay("pm_card_visa"))}); err != nil {
+			t.Fatal(err)
+		}
+		settle(0)
+
+		pendingCh := pay("pm_card_pendingRefund")
+		pending, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(pendingCh)})
+		if err != nil || pending.Status != stripe.RefundStatusPending || pending.PendingReason != "processing" {
+			t.Fatalf("pending refund: %+v %v", pending, err)
+		}
+		// The amount is booked while the refund waits.
+		if refunded, full := chargeTotals(t, sc, pendingCh); refunded != 2000 || !full {
+			t.Fatalf("pending: amount_refunded=%d refunded=%v", refunded, full)
+		}
+
+		failCh := pay("pm_card_refundFail")
+		failing, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(failCh), Amount: stripe.Int64(500)})
+		if err != nil || failing.Status != stripe.RefundStatusSucceeded {
+			t.Fatalf("failing refund: %+v %v", failing, err)
+		}
+
+		settle(2)
+		settle(0) // settled once only
+		got, err := sc.V1Refunds.Retrieve(ctx, pending.ID, nil)
+		if err != nil || got.Status != stripe.RefundStatusSucceeded || got.PendingReason != "" {
+			t.Fatalf("settled pending refund: %+v %v", got, err)
+		}
+		if eventsOf("refund.updated", pending.ID) != 1 || eventsOf("refund.failed", pending.ID) != 0 {
+			t.Fatal("pending refund's events")
+		}
+		got, err = sc.V1Refunds.Retrieve(ctx, failing.ID, nil)
+		if err != nil || got.Status != stripe.RefundStatusFailed || got.FailureReason != "unknown" {
+			t.Fatalf("failed refund: %+v %v", got, err)
+		}
+		for _, typ := range []string{"refund.updated", "refund.failed", "charge.refund.updated"} {
+			if eventsOf(typ, failing.ID) != 1 {
+				t.Fatalf("failed refund: no %s", typ)
+			}
+		}
+		// The failed amount is refundable again.
+		if refunded, full := chargeTotals(t, sc, failCh); refunded != 0 || full {
+			t.Fatalf("after the failure: amount_refunded=%d refunded=%v", refunded, full)
+		}
+		again, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(failCh)})
+		if err != nil || again.Amount != 2000 {
+			t.Fatalf("refund again: %+v %v", again, err)
+		}
+	})
+}

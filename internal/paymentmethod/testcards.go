@@ -86,15 +86,17 @@ var testCards = map[string]testCard{
 	"4000000000000010": {line1: "fail", postal: "fail"},
 	"4000000000000044": {line1: "unavailable", postal: "unavailable"},
 
-	// Disputes, refunds and balances: the payment itself succeeds (payd
-	// does not model disputes or asynchronous refunds).
+	// Refunds: the payment succeeds; a refund stays pending until the
+	// settle delay has passed, or succeeds and then fails.
+	"4000000000007726": {behavior: processor.Behavior{Refund: "pending"}},
+	"4000000000005126": {behavior: processor.Behavior{Refund: "fail"}},
+	// Disputes and balances: the payment itself succeeds (payd does not
+	// model disputes).
 	"4000000000000259": {},
 	"4000000000002685": {},
 	"4000000000001976": {},
 	"4000000000005423": {},
 	"4000000404000079": {},
-	"4000000000007726": {},
-	"4000000000005126": {},
 	"4000000000000077": {},
 	"4000003720000278": {country: "IE"},
 

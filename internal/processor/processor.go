@@ -32,6 +32,10 @@ type Behavior struct {
 	// "elevated" (approved, flagged), or "highest" (blocked by Radar's
 	// default rule before reaching the network, declined as fraudulent).
 	Risk string `json:"risk,omitempty"`
+	// Refund is how Stripe's refund test cards answer a refund: ""
+	// (succeeded at once), "pending" (pending, succeeding after the settle
+	// delay) or "fail" (succeeded, failing after the settle delay).
+	Refund string `json:"refund,omitempty"`
 	// SettleFailure, for delayed methods, is the failure code the debit
 	// settles with (insufficient_funds, account_closed, …); empty means it
 	// settles successfully.
@@ -119,5 +123,8 @@ type Processor interface {
 	Setup(ctx context.Context, r Request) Outcome
 	Capture(ctx context.Context, chargeID string, amount int64) error
 	Cancel(ctx context.Context, chargeID string) error
-	Refund(ctx context.Context, chargeID string, amount int64) Outcome
+	// Refund returns a charge's money to m. A Pending outcome settles at
+	// SettleAt; a Succeeded one with a SettleAt fails then, with
+	// SettleFailure as its failure reason.
+	Refund(ctx context.Context, chargeID string, m Method, amount int64) Outcome
 }

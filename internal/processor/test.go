@@ -167,5 +167,18 @@ func (p *Test) Capture(context.Context, string, int64) error { return nil }
 // Cancel always succeeds in test mode.
 func (p *Test) Cancel(context.Context, string) error { return nil }
 
-// Refund always succeeds in test mode.
-func (p *Test) Refund(context.Context, string, int64) Outcome { return approved() }
+// Refund succeeds at once, except for the refund test cards: Stripe keeps
+// the one's refunds pending for a while and fails the other's some time
+// after they succeeded.
+func (p *Test) Refund(_ context.Context, _ string, m Method, _ int64) Outcome {
+	o := approved()
+	switch m.Behavior.Refund {
+	case "pending":
+		o.Result, o.SettleAt = Pending, p.Now().Add(p.SettleDelay)
+	case "fail":
+		// Of Stripe's three failure reasons for card refunds, the one
+		// that claims nothing about the card.
+		o.SettleAt, o.SettleFailure = p.Now().Add(p.SettleDelay), "unknown"
+	}
+	return o
+}

@@ -91,32 +91,50 @@ func Get(ctx context.Context, tx store.Tx, account, refundID string) ([]byte, er
 	return rec.Data, err
 }
 
-// load returns a refund for update with its stored JSON, the "before" of
-// the event an update records.
-func load(ctx context.Context, tx store.Tx, account, refundID string) (*Refund, []byte, error) {
+// private is a refund's server-side state: when a refund that waits
+// settles (unix ms), and the failure reason it then settles with ("" when
+// it succeeds).
+type private struct {
+	SettleAt      int64  `json:"settle_at,omitempty"`
+	SettleFailure string `json:"settle_failure,omitempty"`
+}
+
+// load returns a refund for update with its private state and its stored
+// JSON, the "before" of the event an update records.
+func load(ctx context.Context, tx store.Tx, account, refundID string) (*Refund, *private, []byte, error) {
 	rec, err := tx.GetForUpdate(ctx, Table, account, refundID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errs.NotFound("refund", refundID, "refund")
+		return nil, nil, nil, errs.NotFound("refund", refundID, "refund")
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var r Refund
-	if err := json.Unmarshal(rec.Data, &r); err != nil {
-		return nil, nil, err
+	var priv private
+	if err := store.Decode(rec, &r, &priv); err != nil {
+		return nil, nil, nil, err
 	}
-	return &r, rec.Data, nil
+	return &r, &priv, rec.Data, nil
 }
 
 // save writes the refund (inserting it when new) and records typ with the
 // previous JSON for updates.
-func save(ctx context.Context, tx store.Tx, account string, now int64, r *Refund, before []byte, insert bool, typ string) ([]byte, error) {
+func save(ctx context.Context, tx store.Tx, account string, now int64, r *Refund, priv *private, before []byte, insert bool, typ string) ([]byte, error) {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
 	}
-	rec := store.Record{ID: r.ID, Account: account, Created: r.Created, Data: data,
-		Cols: []store.Col{{Name: "charge", Value: nullable(r.Charge)}, {Name: "payment_intent", Value: nullable(r.PaymentIntent)}}}
+	var settleAt any
+	var privJSON []byte
+	if priv.SettleAt > 0 {
+		settleAt = priv.SettleAt
+		if privJSON, err = json.Marshal(priv); err != nil {
+			return nil, err
+		}
+	}
+	rec := store.Record{ID: r.ID, Account: account, Created: r.Created, Data: data, Private: privJSON,
+		Cols: []store.Col{{Name: "charge", Value: nullable(r.Charge)}, {Name: "payment_intent", Value: nullable(r.PaymentIntent)},
+			{Name: "settle_at", Value: settleAt}}}
 	if insert {
 		err = tx.Insert(ctx, Table, rec)
 	} else {

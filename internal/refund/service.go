@@ -13,6 +13,7 @@ import (
 	"github.com/payd/payd/internal/metadata"
 	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/paymentintent"
+	"github.com/payd/payd/internal/paymentmethod"
 	"github.com/payd/payd/internal/processor"
 	"github.com/payd/payd/internal/store"
 )
@@ -21,6 +22,9 @@ import (
 type Service struct {
 	Now       func() time.Time
 	Processor processor.Processor
+	// Methods tells the processor which payment method a refund returns
+	// money to (its test behaviour decides how the refund goes).
+	Methods *paymentmethod.Service
 }
 
 // refuseUnsupported rejects the parameters that ask for things payd does
@@ -117,13 +121,26 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 		Currency: ch.Currency, Customer: ch.Customer, DestinationDetails: destinationDetails(methodType(ch)),
 		Metadata: md, PaymentIntent: ch.PaymentIntent, PaymentMethod: ch.PaymentMethod, Reason: reason,
 	}
-	outcome := s.Processor.Refund(ctx, ch.ID, r.Amount)
+	var method processor.Method
+	if ch.PaymentMethod != nil {
+		pm, err := s.Methods.Get(ctx, tx, account, *ch.PaymentMethod, "charge")
+		if err != nil {
+			return nil, err
+		}
+		method = pm.Processor()
+	}
+	outcome := s.Processor.Refund(ctx, ch.ID, method, r.Amount)
 	book := true
+	priv := &private{}
+	if !outcome.SettleAt.IsZero() {
+		priv.SettleAt, priv.SettleFailure = outcome.SettleAt.UnixMilli(), outcome.SettleFailure
+	}
 	switch outcome.Result {
 	case processor.Succeeded:
 		// Cards, and in payd also bank debits: Stripe keeps a debit's
 		// refund pending until the bank confirms it, which payd's test
-		// processor does not model.
+		// processor does not model. A refund that is to fail later
+		// (SettleFailure) succeeds for now.
 		r.Status = Succeeded
 	case processor.Pending:
 		// The amount is booked at once so that it cannot be refunded
@@ -137,7 +154,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	default:
 		return nil, errs.Internal()
 	}
-	data, err := save(ctx, tx, account, now, r, nil, true, "refund.created")
+	data, err := save(ctx, tx, account, now, r, priv, nil, true, "refund.created")
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +238,7 @@ func methodType(ch *charge.Charge) string {
 // Update changes a refund's metadata, the only thing a caller may change.
 // An update that changes nothing records no event.
 func (s *Service) Update(ctx context.Context, tx store.Tx, account, refundID string, p param.Map) ([]byte, error) {
-	r, before, err := load(ctx, tx, account, refundID)
+	r, priv, before, err := load(ctx, tx, account, refundID)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +250,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, refundID str
 	if after, err := json.Marshal(r); err != nil || string(after) == string(before) {
 		return before, err
 	}
-	return save(ctx, tx, account, s.Now().Unix(), r, before, false, "refund.updated")
+	return save(ctx, tx, account, s.Now().Unix(), r, priv, before, false, "refund.updated")
 }
 
 // Cancel answers POST /v1/refunds/{refund}/cancel. Stripe cancels only a
@@ -241,7 +258,7 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, refundID str
 // payd's processors never leave a refund waiting, so today every cancel
 // gets Stripe's refusal, which it gives without a code or the status.
 func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, refundID string) ([]byte, error) {
-	r, _, err := load(ctx, tx, account, refundID)
+	r, _, _, err := load(ctx, tx, account, refundID)
 	if err != nil {
 		return nil, err
 	}
@@ -254,4 +271,44 @@ func (s *Service) Cancel(ctx context.Context, tx store.Tx, account, refundID str
 		return nil, errs.Internal()
 	}
 	return nil, errs.Internal()
+}
+
+// Settle finishes a refund whose time has come: a pending one succeeds; one
+// that was to fail fails, and its amount goes back onto the charge, so the
+// charge may be refunded again. Events: refund.updated, and for a failure
+// refund.failed, charge.refund.updated (Stripe's, about the refund) and
+// charge.updated.
+func (s *Service) Settle(ctx context.Context, tx store.Tx, account, refundID string) error {
+	r, priv, before, err := load(ctx, tx, account, refundID)
+	if err != nil {
+		return err
+	}
+	if priv.SettleAt == 0 {
+		return nil // settled by another node already
+	}
+	failure := priv.SettleFailure
+	priv.SettleAt, priv.SettleFailure = 0, ""
+	now := s.Now().Unix()
+	if failure == "" {
+		r.Status, r.PendingReason = Succeeded, ""
+		_, err := save(ctx, tx, account, now, r, priv, before, false, "refund.updated")
+		return err
+	}
+	ch, chBefore, err := charge.Load(ctx, tx, account, *r.Charge, "charge")
+	if err != nil {
+		return err
+	}
+	r.Status, r.PendingReason, r.FailureReason = Failed, "", failure
+	data, err := save(ctx, tx, account, now, r, priv, before, false, "refund.updated")
+	if err != nil {
+		return err
+	}
+	for _, typ := range []string{"refund.failed", "charge.refund.updated"} {
+		if _, err := event.Record(ctx, tx, account, now, typ, data, nil); err != nil {
+			return err
+		}
+	}
+	ch.AmountRefunded -= r.Amount
+	ch.Refunded = ch.AmountRefunded == ch.Amount
+	return charge.Save(ctx, tx, account, now, ch, chBefore, "charge.updated")
 }

@@ -118,8 +118,8 @@ func sweep(ctx context.Context, log *slog.Logger, st store.Store) {
 	}
 }
 
-// settle runs the sweepers (delayed-debit settlement, Checkout Session
-// expiry) often enough that each happens close to its due time.
+// settle runs the sweepers (delayed-debit and refund settlement, Checkout
+// Session expiry) often enough that each happens close to its due time.
 func settle(ctx context.Context, log *slog.Logger, h *api.Server) {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
@@ -129,7 +129,7 @@ func settle(ctx context.Context, log *slog.Logger, h *api.Server) {
 			return
 		case <-t.C:
 		}
-		for _, due := range []func(context.Context) (int, error){h.SettleDue, h.SettleDueSetupIntents, h.ExpireDueSessions} {
+		for _, due := range []func(context.Context) (int, error){h.SettleDue, h.SettleDueSetupIntents, h.SettleDueRefunds, h.ExpireDueSessions} {
 			settleAll(ctx, log, due)
 		}
 	}
