@@ -68,18 +68,24 @@ var symbols = map[string]string{"usd": "$", "eur": "€", "gbp": "£", "jpy": "�
 // Symbol is the sign of cur where it has a well-known one, or "".
 func Symbol(cur string) string { return symbols[cur] }
 
+// Major renders a non-negative amount in major units with the currency's
+// decimals ("12.34", "500"), with integer arithmetic only.
+func Major(amount int64, cur string) string {
+	if ZeroDecimal(cur) {
+		return strconv.FormatInt(amount, 10)
+	}
+	cents := amount % 100
+	return strconv.FormatInt(amount/100, 10) + "." + strconv.FormatInt(cents/10, 10) + strconv.FormatInt(cents%10, 10)
+}
+
 // Format renders an amount for people, as payd's pages show it: "$12.34",
-// "¥500", "12.34 SEK", with integer arithmetic only.
+// "¥500", "12.34 SEK".
 func Format(amount int64, cur string) string {
 	sign := ""
 	if amount < 0 {
 		sign, amount = "-", -amount
 	}
-	n := strconv.FormatInt(amount, 10)
-	if !ZeroDecimal(cur) {
-		cents := amount % 100
-		n = strconv.FormatInt(amount/100, 10) + "." + strconv.FormatInt(cents/10, 10) + strconv.FormatInt(cents%10, 10)
-	}
+	n := Major(amount, cur)
 	if sym, ok := symbols[cur]; ok {
 		return sign + sym + n
 	}

@@ -21,3 +21,21 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestMajor(t *testing.T) {
+	for _, c := range []struct {
+		amount int64
+		cur    string
+		want   string
+	}{
+		{50, "usd", "0.50"},
+		{99999999, "usd", "999999.99"},
+		{3000, "eur", "30.00"},
+		{50, "jpy", "50"},
+		{0, "usd", "0.00"},
+	} {
+		if got := Major(c.amount, c.cur); got != c.want {
+			t.Errorf("Major(%d, %s) = %q, want %q", c.amount, c.cur, got, c.want)
+		}
+	}
+}

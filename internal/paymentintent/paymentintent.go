@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/payd/payd/internal/customeraction"
@@ -233,5 +232,3 @@ func clientSecret(intentID string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func fmtAmount(amount int64) string { return fmt.Sprint(amount) }

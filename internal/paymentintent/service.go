@@ -142,25 +142,12 @@ func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, 
 func checkAmount(amount int64, cur string) error {
 	if min := money.Minimum(cur); amount < min {
 		// Stripe's words: "Amount must be at least €0.50 eur".
-		return errs.Invalid("amount_too_small", "amount", "Amount must be at least %s%s %s", money.Symbol(cur), formatMinor(min, cur), cur)
+		return errs.Invalid("amount_too_small", "amount", "Amount must be at least %s%s %s", money.Symbol(cur), money.Major(min, cur), cur)
 	}
 	if amount > maxAmount {
-		return errs.Invalid("amount_too_large", "amount", "Amount must be no more than %s %s", formatMinor(maxAmount, cur), cur)
+		return errs.Invalid("amount_too_large", "amount", "Amount must be no more than %s %s", money.Major(maxAmount, cur), cur)
 	}
 	return nil
-}
-
-// formatMinor renders an amount in major units for messages.
-func formatMinor(amount int64, cur string) string {
-	if money.ZeroDecimal(cur) {
-		return fmtAmount(amount)
-	}
-	cents := amount % 100
-	s := fmtAmount(amount / 100)
-	if cents < 10 {
-		return s + ".0" + fmtAmount(cents)
-	}
-	return s + "." + fmtAmount(cents)
 }
 
 // applyTypes decides payment_method_types (see customeraction.Types),

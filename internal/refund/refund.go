@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/payd/payd/internal/errs"
@@ -149,26 +148,21 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, r *Refund
 	return data, nil
 }
 
-// symbols are the currency signs Stripe's over-refund message is known to
-// use ("Refund amount ($40.00) …", "(€10.00)"); other currencies show
-// their code instead, which is payd's guess, not a recorded answer.
-var symbols = map[string]string{"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
-
-// display renders an amount the way Stripe's refund messages do: major
-// units with the currency's decimals, integer arithmetic only.
+// display renders an amount the way Stripe's refund messages do
+// ("Refund amount ($40.00) …", "(€10.00)"): the currency's sign, major
+// units with its decimals, integer arithmetic only. A currency without a
+// well-known sign shows its code instead, which is payd's guess, not a
+// recorded answer.
 func display(amount int64, currency string) string {
 	sign := ""
 	if amount < 0 {
 		sign, amount = "-", -amount
 	}
-	sym, ok := symbols[currency]
-	if !ok {
+	sym := money.Symbol(currency)
+	if sym == "" {
 		sym = strings.ToUpper(currency) + " "
 	}
-	if money.ZeroDecimal(currency) {
-		return fmt.Sprintf("%s%s%d", sign, sym, amount)
-	}
-	return fmt.Sprintf("%s%s%d.%02d", sign, sym, amount/100, amount%100)
+	return sign + sym + money.Major(amount, currency)
 }
 
 func nullable(s *string) any {
