@@ -32,7 +32,11 @@ var migrations embed.FS
 // may drop the last transactions before a checkpoint.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	registerOnce.Do(func() {
+		sql.Register(driver, &sqlite3.SQLiteDriver{ConnectHook: stablePlans})
 		sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			if err := stablePlans(c); err != nil {
+				return err
+			}
 			// The writer never checkpoints inside a commit: that would
 			// make every queued write wait on fsyncs. checkpoint does it
 			// in the background instead.
@@ -59,7 +63,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite migrate: %w", err)
 	}
-	r, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+pragmas+"&mode=ro")
+	r, err := sql.Open(driver, "file:"+url.PathEscape(path)+"?"+pragmas+"&mode=ro")
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -69,7 +73,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	cp, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+pragmas)
+	cp, err := sql.Open(driver, "file:"+url.PathEscape(path)+"?"+pragmas)
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -95,7 +99,12 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	return db, nil
 }
 
-const writerDriver = "sqlite3-payd-writer"
+// The drivers of payd's connections: the writer's, and the one of the
+// readers and the checkpointer.
+const (
+	writerDriver = "sqlite3-payd-writer"
+	driver       = "sqlite3-payd"
+)
 
 var registerOnce sync.Once
 
