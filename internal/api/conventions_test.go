@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -386,4 +387,64 @@ func TestTwoNodes(t *testing.T) {
 	if c := strings.Count(r.Body, `"object":"customer"`); c != 1 {
 		t.Fatalf("%d customers for one key across nodes", c)
 	}
+}
+
+// TestLargeResponses_ArriveWhole: a response larger than net/http's buffer
+// in front of the connection (here a page of 40 customers of about 4 KB
+// each) leaves in several writes with the connection corked; it must reach
+// the client whole, with the length it announces.
+func TestLargeResponses_ArriveWhole(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		var ids []string
+		for i := range 40 {
+			meta := map[string]string{}
+			for k := range 10 {
+				meta[fmt.Sprintf("k%d", k)] = strings.Repeat(string(rune('a'+(i+k)%26)), 400)
+			}
+			c, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
+				Email:  stripe.String(fmt.Sprintf("big%d@example.com", i)),
+				Params: stripe.Params{Metadata: meta},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append([]string{c.ID}, ids...) // newest first
+		}
+		res := srv.Do("GET", "/v1/customers?limit=40", srv.Accounts[0].Secret, "")
+		if res.Status != 200 {
+			t.Fatalf("status %d: %s", res.Status, res.Body)
+		}
+		if n := res.Header.Get("Content-Length"); n != strconv.Itoa(len(res.Body)) || len(res.Body) < 40*4000 {
+			t.Fatalf("Content-Length %s for a body of %d bytes", n, len(res.Body))
+		}
+		var page struct {
+			Data []struct {
+				ID       string            `json:"id"`
+				Metadata map[string]string `json:"metadata"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(res.Body), &page); err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Data) != len(ids) {
+			t.Fatalf("got %d customers, want %d", len(page.Data), len(ids))
+		}
+		for i, c := range page.Data {
+			if c.ID != ids[i] || len(c.Metadata["k9"]) != 400 {
+				t.Fatalf("customer %d: %s with k9 of %d bytes, want %s with 400", i, c.ID, len(c.Metadata["k9"]), ids[i])
+			}
+		}
+		var listed int
+		for _, err := range sc.V1Customers.List(ctx, &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(40)}}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed++
+		}
+		if listed != len(ids) {
+			t.Fatalf("stripe-go listed %d customers, want %d", listed, len(ids))
+		}
+	})
 }

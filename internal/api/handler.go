@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -152,7 +153,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn ha
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, out)
+		writeJSON(w, r, http.StatusOK, out)
 		return
 	}
 
@@ -171,7 +172,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn ha
 		}
 		if replay != nil {
 			w.Header().Set("Idempotent-Replayed", "true")
-			writeJSON(w, replay.status, replay.body)
+			writeJSON(w, r, replay.status, replay.body)
 			return
 		}
 	}
@@ -213,7 +214,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn ha
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, r, http.StatusOK, out)
 }
 
 // errorBody renders Stripe's error envelope.
@@ -236,13 +237,33 @@ func errorBody(e *errs.Error) []byte {
 	return out
 }
 
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	// A known length lets the body go out in one write instead of chunks.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(body)
+	c, _ := r.Context().Value(connKey{}).(net.Conn)
+	if c == nil || len(body) < connBuffer {
+		w.Write(body)
+		return
+	}
+	// net/http writes through a 4 KB buffer: a larger response (a page of
+	// a list) leaves in two write(2)s, the buffer and then the rest, and
+	// over loopback each costs the sender's core a segment sent and one
+	// received. Corked, the kernel sends them as one.
+	corked(c, func() { w.Write(body) })
+}
+
+// connBuffer is the size of net/http's buffer in front of a connection.
+const connBuffer = 4 << 10
+
+type connKey struct{}
+
+// ConnContext is the http.Server hook that gives handlers their
+// connection, for writeJSON.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
 }
 
 // writeError renders err in Stripe's envelope. Only *errs.Error reaches the
@@ -261,7 +282,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Stripe"`)
 	}
-	writeJSON(w, e.Status, out)
+	writeJSON(w, r, e.Status, out)
 }
 
 // requestHash identifies a request's inputs for idempotency: the same key

@@ -169,7 +169,7 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	json.Unmarshal(data, &intent)
 	if wantJSON {
-		writeJSON(w, http.StatusOK, publicView(data))
+		writeJSON(w, r, http.StatusOK, publicView(data))
 		return
 	}
 	if a.returnURL == "" {

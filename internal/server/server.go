@@ -54,6 +54,7 @@ func Run(ctx context.Context, cfg Config) error {
 	handler := api.New(api.Config{Store: cfg.Store, Logger: log, DebitSettleDelay: cfg.DebitSettleDelay})
 	srv := &http.Server{
 		Handler:           handler,
+		ConnContext:       api.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

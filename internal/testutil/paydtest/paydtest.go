@@ -150,7 +150,9 @@ func StartWith(t testing.TB, st store.Store, opts Options) *Server {
 	}
 	// Delayed debits settle as soon as a test asks (SettleDue).
 	h := api.New(api.Config{Store: st, Logger: log, Now: now, DebitSettleDelay: time.Nanosecond})
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnContext = api.ConnContext // as server.Run does
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Server{URL: srv.URL, Store: st, Accounts: accts, API: h, t: t, srv: srv}
 }

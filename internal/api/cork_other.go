@@ -1,0 +1,7 @@
+//go:build !linux
+
+package api
+
+import "net"
+
+func corked(_ net.Conn, write func()) { write() }
