@@ -607,3 +607,50 @@ func TestPaymentIntents_ConfirmationToken(t *testing.T) {
 		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "confirmation_token")
 	})
 }
+
+// TestPaymentIntents_MethodUsedWithoutCustomerIsSpent: a PaymentMethod a
+// payment used without a customer may not be used again, whether the
+// payment created it (from a test id) or it existed before; one saved
+// to a customer stays usable. Its object is unchanged by being spent.
+func TestPaymentIntents_MethodUsedWithoutCustomerIsSpent(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		card := []*string{stripe.String("card")}
+		pm, err := sc.V1PaymentMethods.Create(ctx, cardParams("4242424242424242", "314"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String(pm.ID), Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+		if err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("first payment: %+v %v", pi, err)
+		}
+		created, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+		if err != nil || created.PaymentMethod == nil || !strings.HasPrefix(created.PaymentMethod.ID, "pm_") || created.PaymentMethod.ID == "pm_card_visa" {
+			t.Fatalf("payment with pm_card_visa: %+v %v", created, err)
+		}
+		for _, id := range []string{pm.ID, created.PaymentMethod.ID} {
+			_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String(id), Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+			se := stripeErr(t, err, 400, "invalid_request_error", "", "payment_method")
+			if !strings.Contains(se.Msg, "It may not be used again") {
+				t.Fatalf("%s used again: %q", id, se.Msg)
+			}
+		}
+		after, err := sc.V1PaymentMethods.Retrieve(ctx, pm.ID, nil)
+		if err != nil || after.Card.Last4 != "4242" || after.Customer != nil {
+			t.Fatalf("spent method: %+v %v", after, err)
+		}
+		// Saved to a customer, a method pays again and again.
+		cus := newCustomer(t, sc)
+		saved, _ := sc.V1PaymentMethods.Create(ctx, cardParams("4242424242424242", "314"))
+		if _, err := sc.V1PaymentMethods.Attach(ctx, saved.ID, &stripe.PaymentMethodAttachParams{Customer: stripe.String(cus)}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Customer: stripe.String(cus), PaymentMethod: stripe.String(saved.ID), Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+			if err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded {
+				t.Fatalf("saved method: %+v %v", pi, err)
+			}
+		}
+	})
+}

@@ -346,9 +346,11 @@ func (s *Service) SetAllowRedisplay(ctx context.Context, tx store.Tx, account, p
 // MarkConsumed records that a payment used pm without a customer to save
 // it to: Stripe refuses any further use of such a method (see Usable).
 // Methods attached to a customer stay reusable.
-// pm is the caller's copy: one this transaction created is written as it
-// is (no other transaction can see it yet); any other is read again under
-// its row lock, so that a concurrent change is not overwritten.
+// Only the private state changes, so only it is written (the object and
+// its index entries stay). pm is the caller's copy: one this transaction
+// created is used as it is (no other transaction can see it yet); any
+// other is read again under its row lock, so that a concurrent change is
+// not overwritten.
 func (s *Service) MarkConsumed(ctx context.Context, tx store.Tx, account string, pm *PaymentMethod) error {
 	if !pm.fresh {
 		var err error
@@ -360,8 +362,11 @@ func (s *Service) MarkConsumed(ctx context.Context, tx store.Tx, account string,
 		return nil
 	}
 	pm.priv.Consumed = true
-	_, err := s.save(ctx, tx, account, pm)
-	return err
+	priv, err := json.Marshal(pm.priv)
+	if err != nil {
+		return err
+	}
+	return tx.SetPrivate(ctx, Table, account, pm.ID, priv)
 }
 
 // Usable reports, with Stripe's error naming paramName, whether pm may be

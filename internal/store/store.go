@@ -41,6 +41,10 @@ type Tx interface {
 	GetForUpdate(ctx context.Context, table, account, id string) (Record, error)
 	// Put replaces the data and columns of an existing row.
 	Put(ctx context.Context, table string, r Record) error
+	// SetPrivate replaces only the private data of an existing row: the
+	// rendered object and the indexed columns stay as they are, and so do
+	// their index entries.
+	SetPrivate(ctx context.Context, table, account, id string, private []byte) error
 	List(ctx context.Context, table string, q ListQuery) (Page, error)
 	// AccountOf names the account owning id, for requests that reach an
 	// object without an API key (hosted pages holding a secret token).

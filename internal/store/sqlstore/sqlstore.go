@@ -253,6 +253,17 @@ func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
 	return nil
 }
 
+func (t *tx) SetPrivate(ctx context.Context, table, account, id string, private []byte) error {
+	res, err := t.tx.ExecContext(ctx, "UPDATE "+table+" SET private = $1 WHERE id = $2 AND account_id = $3", private, id, account)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 // List reads one page newest first. The order is (created, seq) descending,
 // and every table has an index on (account_id, created, seq) (plus one per
 // filter column), so a page costs the same at any table size.

@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"InsertGet":                  testInsertGet,
 		"OtherAccountIsNotFound":     testOtherAccount,
 		"PutReplaces":                testPut,
+		"SetPrivate":                 testSetPrivate,
 		"DuplicateIDConflicts":       testDuplicate,
 		"ListNewestFirstAndPages":    testListPages,
 		"ListEndingBefore":           testListEndingBefore,
@@ -162,6 +163,33 @@ func testPut(t *testing.T, st store.Store) {
 	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10,
 		Filters: []store.Filter{{Col: "email", Values: []any{"old@x"}}}})
 	eq(t, ids)
+}
+
+func testSetPrivate(t *testing.T, st store.Store) {
+	r := rec("acct_a", "cus_1", 100, "a@x")
+	r.Private = []byte(`{"p":1}`)
+	insert(t, st, r)
+	update(t, st, func(tx store.Tx) error {
+		return tx.SetPrivate(context.Background(), table, "acct_a", "cus_1", []byte(`{"p":2}`))
+	})
+	var got store.Record
+	update(t, st, func(tx store.Tx) error {
+		var err error
+		got, err = tx.Get(context.Background(), table, "acct_a", "cus_1")
+		return err
+	})
+	if string(got.Private) != `{"p":2}` || string(got.Data) != string(r.Data) {
+		t.Fatalf("after SetPrivate: data %s private %s, want %s and {\"p\":2}", got.Data, got.Private, r.Data)
+	}
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10,
+		Filters: []store.Filter{{Col: "email", Values: []any{"a@x"}}}})
+	eq(t, ids, "cus_1")
+	err := st.Update(context.Background(), func(tx store.Tx) error {
+		return tx.SetPrivate(context.Background(), table, "acct_b", "cus_1", []byte(`{}`))
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SetPrivate on another account's row: %v, want ErrNotFound", err)
+	}
 }
 
 func testDuplicate(t *testing.T, st store.Store) {
