@@ -88,24 +88,45 @@ func (b *batcher) loop() {
 		// Let the goroutines that are ready to run enqueue their writes
 		// before the batch closes: without this, with few cores, the
 		// writer wakes for each request alone and batches stay at one.
+		// Yield again while each yield brings more: the goroutines that
+		// ran may have made others ready (one core, create+confirm with
+		// 32 connections: 19 requests a commit on average, against 15
+		// with a single yield).
+		batch = b.gather(batch)
+		b.run(batch)
+		if b.between != nil {
+			b.between(b.db)
+		}
+	}
+}
+
+// gatherRounds bounds the yields of one gathering.
+const gatherRounds = 16
+
+// gather yields and adds what was queued meanwhile to batch, until a yield
+// brings nothing new, the batch is full or the queue is closed (loop then
+// ends after this batch).
+func (b *batcher) gather(batch []*writeReq) []*writeReq {
+	for range gatherRounds {
 		runtime.Gosched()
+		n := len(batch)
 	drain:
 		for len(batch) < maxBatch {
 			select {
 			case r, ok := <-b.ch:
 				if !ok {
-					break drain
+					return batch
 				}
 				batch = append(batch, r)
 			default:
 				break drain
 			}
 		}
-		b.run(batch)
-		if b.between != nil {
-			b.between(b.db)
+		if len(batch) == n || len(batch) == maxBatch {
+			return batch
 		}
 	}
+	return batch
 }
 
 func (b *batcher) run(batch []*writeReq) {
