@@ -118,9 +118,9 @@ type ListQuery struct {
 	// After and Before are cursor object ids (starting_after, ending_before);
 	// at most one is set. They must belong to the same table and account.
 	After, Before string
-	// DataOnly leaves Private out of the records: a list the API renders
-	// needs only the objects, and skipping the private blob is a copy less
-	// per row.
+	// DataOnly reads only each record's Data, the other fields staying
+	// empty: a list the API renders needs only the objects, and every
+	// column more is a conversion (and for text an allocation) per row.
 	DataOnly bool
 }
 

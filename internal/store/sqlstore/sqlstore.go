@@ -172,8 +172,6 @@ const webhookEndpoints = "webhook_endpoints"
 
 const recordCols = "id, account_id, created, seq, data, deleted, private"
 
-// dataCols are recordCols without the private blob (ListQuery.DataOnly).
-const dataCols = "id, account_id, created, seq, data, deleted, NULL"
 
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
@@ -334,7 +332,7 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 	limit := q.Limit
 	cols := recordCols
 	if q.DataOnly {
-		cols = dataCols
+		cols = "data"
 	}
 	sqlText := "SELECT " + cols + " FROM " + table + " WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY created " + order + ", seq " + order + " LIMIT " + strconv.Itoa(limit+1)
@@ -345,7 +343,12 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 	defer rows.Close()
 	page := store.Page{Records: make([]store.Record, 0, limit+1)}
 	for rows.Next() {
-		r, err := scanRecord(rows)
+		var r store.Record
+		if q.DataOnly {
+			err = rows.Scan(&r.Data)
+		} else {
+			r, err = scanRecord(rows)
+		}
 		if err != nil {
 			return store.Page{}, fmt.Errorf("list %s: %w", table, err)
 		}

@@ -582,8 +582,8 @@ func testSubscribersForgetFailures(t *testing.T, st store.Store) {
 	}
 }
 
-// testListDataOnly: a data-only list has the objects without their
-// private state; a full one has both.
+// testListDataOnly: a data-only list has the objects and nothing else; a
+// full one has the rows whole.
 func testListDataOnly(t *testing.T, st store.Store) {
 	r := rec("acct_a", "cus_1", 100, "a@x")
 	r.Private = []byte(`{"secret":1}`)
@@ -599,6 +599,9 @@ func testListDataOnly(t *testing.T, st store.Store) {
 			}
 			if got := string(p.Records[0].Private); (dataOnly && got != "") || (!dataOnly && got != `{"secret":1}`) {
 				return fmt.Errorf("DataOnly %v: private %q", dataOnly, got)
+			}
+			if got := p.Records[0].ID; (dataOnly && got != "") || (!dataOnly && got != "cus_1") {
+				return fmt.Errorf("DataOnly %v: id %q", dataOnly, got)
 			}
 			return nil
 		})
