@@ -172,7 +172,6 @@ const webhookEndpoints = "webhook_endpoints"
 
 const recordCols = "id, account_id, created, seq, data, deleted, private"
 
-
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
 		t.subs.forget()
