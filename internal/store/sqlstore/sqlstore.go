@@ -237,17 +237,30 @@ func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
 		args = append(args, c.Value)
 	}
 	args = append(args, r.ID, r.Account)
-	res, err := t.tx.ExecContext(ctx, statement(stmtPut, table, r.Cols), args...)
-	if err != nil {
-		if t.d.IsConflict(err) {
-			return fmt.Errorf("update %s: %w", table, store.ErrConflict)
+	if !r.Deleted {
+		// Most updates are of a live row that stays live; only a row that
+		// is deleted (or missing) needs the statement that sets deleted.
+		if n, err := t.put(ctx, stmtPutLive, table, r.Cols, args); err != nil || n > 0 {
+			return err
 		}
-		return fmt.Errorf("update %s: %w", table, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	n, err := t.put(ctx, stmtPut, table, r.Cols, args)
+	if err == nil && n == 0 {
 		return store.ErrNotFound
 	}
-	return nil
+	return err
+}
+
+// put runs an update statement of kind and returns the rows it changed.
+func (t *tx) put(ctx context.Context, kind stmtKind, table string, cols []store.Col, args []any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, statement(kind, table, cols), args...)
+	if err != nil {
+		if t.d.IsConflict(err) {
+			return 0, fmt.Errorf("update %s: %w", table, store.ErrConflict)
+		}
+		return 0, fmt.Errorf("update %s: %w", table, err)
+	}
+	return res.RowsAffected()
 }
 
 func (t *tx) SetPrivate(ctx context.Context, table, account, id string, private []byte) error {

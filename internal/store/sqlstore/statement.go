@@ -18,6 +18,7 @@ type stmtKind uint8
 const (
 	stmtInsert stmtKind = iota
 	stmtPut
+	stmtPutLive
 )
 
 // maxKeyCols bounds the extra columns a cached statement may have; a record
@@ -66,7 +67,11 @@ func statement(kind stmtKind, table string, cols []store.Col) string {
 //   - insert: id, account_id, created, data, deleted, private, then cols;
 //     ON CONFLICT DO NOTHING reports a duplicate without aborting the
 //     transaction, which PostgreSQL would do on a raised violation;
-//   - put: data, deleted, private, then cols, then the id and account.
+//   - put: data, deleted, private, then cols, then the id and account;
+//   - put live: the same arguments, for a row that is and stays live:
+//     deleted is a condition instead of a column set, so that SQLite,
+//     which rewrites the entries of every index holding a column an
+//     UPDATE sets, leaves the list indexes alone.
 func buildStatement(kind stmtKind, table string, cols []store.Col) string {
 	var b strings.Builder
 	switch kind {
@@ -76,13 +81,20 @@ func buildStatement(kind stmtKind, table string, cols []store.Col) string {
 			b.WriteString(", " + c.Name)
 		}
 		b.WriteString(") VALUES (" + placeholders(1, 6+len(cols)) + ") ON CONFLICT DO NOTHING")
-	case stmtPut:
-		b.WriteString("UPDATE " + table + " SET data = $1, deleted = $2, private = $3")
+	case stmtPut, stmtPutLive:
+		b.WriteString("UPDATE " + table + " SET data = $1, ")
+		if kind == stmtPut {
+			b.WriteString("deleted = $2, ")
+		}
+		b.WriteString("private = $3")
 		for i, c := range cols {
 			b.WriteString(", " + c.Name + " = $" + strconv.Itoa(4+i))
 		}
 		n := 3 + len(cols)
 		b.WriteString(" WHERE id = $" + strconv.Itoa(n+1) + " AND account_id = $" + strconv.Itoa(n+2))
+		if kind == stmtPutLive {
+			b.WriteString(" AND deleted = $2")
+		}
 	}
 	return b.String()
 }

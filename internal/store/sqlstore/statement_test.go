@@ -17,6 +17,8 @@ func TestStatement(t *testing.T) {
 		{stmtInsert, nil, "INSERT INTO t (id, account_id, created, data, deleted, private) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"},
 		{stmtPut, cols, "UPDATE t SET data = $1, deleted = $2, private = $3, customer = $4, type = $5 WHERE id = $6 AND account_id = $7"},
 		{stmtPut, nil, "UPDATE t SET data = $1, deleted = $2, private = $3 WHERE id = $4 AND account_id = $5"},
+		{stmtPutLive, cols, "UPDATE t SET data = $1, private = $3, customer = $4, type = $5 WHERE id = $6 AND account_id = $7 AND deleted = $2"},
+		{stmtPutLive, nil, "UPDATE t SET data = $1, private = $3 WHERE id = $4 AND account_id = $5 AND deleted = $2"},
 	} {
 		// Twice: built, then from the cache.
 		for range 2 {

@@ -276,6 +276,21 @@ func testListSkipsDeleted(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A Put of a live record over a deleted row makes it live again, and
+	// one over a missing row is ErrNotFound, deleted or not.
+	r.Deleted = false
+	r.Data = []byte(`{"id":"cus_2","v":2}`)
+	update(t, st, func(tx store.Tx) error { return tx.Put(context.Background(), table, r) })
+	ids, _ = list(t, st, store.ListQuery{Account: "acct_a", Limit: 10})
+	eq(t, ids, "cus_2", "cus_1")
+	for _, deleted := range []bool{false, true} {
+		missing := rec("acct_a", "cus_9", 100, "")
+		missing.Deleted = deleted
+		err := st.Update(context.Background(), func(tx store.Tx) error { return tx.Put(context.Background(), table, missing) })
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Put (deleted %v) of a missing row: %v, want ErrNotFound", deleted, err)
+		}
+	}
 }
 
 func testListUnknownCursor(t *testing.T, st store.Store) {
