@@ -123,7 +123,9 @@ var checkpointEvery = time.Second
 // restarts the WAL: about 128 MB with 4 KB pages. Each restart stops the
 // writes for the writer's own short pass (see catchUp), so they are kept
 // rare: every few seconds under the heaviest write load, never when writes
-// are light.
+// are light. The WAL file grows past it by what is written until the next
+// pass notices and while catchUp runs: under 40 s of create+confirm at
+// 3,664 req/s on one core it reached 244 MB after 4 s and 268 MB at most.
 var restartFrames = 32768
 
 // checkpointer copies the WAL into the database file in the background and
