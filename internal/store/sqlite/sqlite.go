@@ -174,7 +174,7 @@ func (c *checkpointer) run(cp *sql.DB, stop <-chan struct{}, done chan<- struct{
 func (c *checkpointer) pass(cp *sql.DB) (frames int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	frames, _, err := walCheckpoint(cp)
+	frames, err := walCheckpoint(cp)
 	if err != nil {
 		return 0
 	}
@@ -249,11 +249,12 @@ func (c *checkpointer) close() {
 }
 
 // walCheckpoint runs a passive checkpoint and returns the WAL's size in
-// frames and how many of them are now copied into the database file.
-func walCheckpoint(db *sql.DB) (frames, copied int, err error) {
-	var busy int
+// frames when it began. (The count it copied says nothing more: a pass
+// that is not busy copies them all.)
+func walCheckpoint(db *sql.DB) (frames int, err error) {
+	var busy, copied int
 	err = db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-	return frames, copied, err
+	return frames, err
 }
 
 var dialect = sqlstore.Dialect{

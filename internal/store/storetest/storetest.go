@@ -173,11 +173,13 @@ func testSetPrivate(t *testing.T, st store.Store) {
 		return tx.SetPrivate(context.Background(), table, "acct_a", "cus_1", []byte(`{"p":2}`))
 	})
 	var got store.Record
-	update(t, st, func(tx store.Tx) error {
+	if err := st.View(context.Background(), func(tx store.Tx) error {
 		var err error
 		got, err = tx.Get(context.Background(), table, "acct_a", "cus_1")
 		return err
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if string(got.Private) != `{"p":2}` || string(got.Data) != string(r.Data) {
 		t.Fatalf("after SetPrivate: data %s private %s, want %s and {\"p\":2}", got.Data, got.Private, r.Data)
 	}
