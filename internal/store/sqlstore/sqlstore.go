@@ -264,6 +264,9 @@ func (t *tx) put(ctx context.Context, kind stmtKind, table string, cols []store.
 }
 
 func (t *tx) SetPrivate(ctx context.Context, table, account, id string, private []byte) error {
+	if table == webhookEndpoints {
+		t.subs.forget() // an endpoint's secret is private
+	}
 	res, err := t.tx.ExecContext(ctx, "UPDATE "+table+" SET private = $1 WHERE id = $2 AND account_id = $3", private, id, account)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", table, err)
