@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	cp, err := sql.Open(driver, "file:"+url.PathEscape(path)+"?"+pragmas)
+	cp, err := sql.Open(driver, "file:"+url.PathEscape(path)+"?"+pragmas+"&vfs="+walbufVFS)
 	if err != nil {
 		w.Close()
 		r.Close()

@@ -1,18 +1,22 @@
-// The "payd-walbuf" VFS: SQLite's own unix VFS, except that the frames a
-// transaction appends to the WAL reach the file in one write(2) when the
-// transaction commits, instead of two per page.
+// The "payd-walbuf" VFS: SQLite's own unix VFS, except that writes which
+// follow one another in a file reach it as one write(2) where SQLite would
+// make one per page or less:
 //
-// SQLite writes each WAL frame as two writes, its 24-byte header and then
-// the page, and each costs a system call and the kernel's page-cache work
-// on one or two pages of the file; a group commit of forty pages made
-// eighty calls. Here those writes are gathered in memory while they follow
-// one another in the file, and passed down as one when the commit frame's
-// page arrives (a frame header whose "database size after commit" field is
-// not zero marks the commit frame), or earlier when anything reads, syncs,
-// sizes or truncates the WAL, when a write lands elsewhere, or when the
-// buffer is full.
+//   - the frames a transaction appends to the WAL, which SQLite writes as
+//     two writes a frame (its 24-byte header, then the page);
+//   - the pages a checkpoint copies into the database file, one write a
+//     page, in page order: most of them are the new pages at the end of
+//     the file, one after the other.
 //
-// What this keeps from SQLite's guarantees:
+// Each write costs a system call and the kernel's page-cache work on one or
+// two pages of the file: a group commit of forty pages made eighty calls.
+//
+// WAL frames are gathered while they follow one another in the file and
+// passed down when the commit frame's page arrives (a frame header whose
+// "database size after commit" field is not zero marks the commit frame),
+// or earlier when anything reads, syncs, sizes or truncates the WAL, when a
+// write lands elsewhere, or when the buffer is full. What this keeps of
+// SQLite's guarantees:
 //   - The commit frame is written before walFrames returns, so every
 //     acknowledged commit is in the file (and survives kill -9) exactly as
 //     without the buffer; an error writing it fails the commit.
@@ -24,10 +28,17 @@
 //     rather than publish frames that are not in the file (the transaction
 //     was not acknowledged yet, and recovery will drop it).
 //
-// Only the WAL of a connection opened with this VFS is buffered: payd's
-// single writer. Readers and the checkpointer use the plain unix VFS, and
-// locks and shared memory are those of the unix VFS underneath, which all
-// connections share.
+// A checkpoint's pages are gathered only between the SQLITE_FCNTL_CKPT_START
+// and SQLITE_FCNTL_CKPT_DONE file controls SQLite sends around its copy
+// loop, and passed down at CKPT_DONE at the latest: SQLite publishes how
+// far the database file is complete (nBackfill, after which readers take
+// those pages from the file) only after it. CKPT_DONE's result is not
+// checked by SQLite, so a failed write there aborts the process; the WAL
+// still holds every frame, and the next start copies them again.
+//
+// Only connections opened with this VFS gather writes: payd's writer and
+// its checkpointer. Readers use the plain unix VFS, and locks and shared
+// memory are those of the unix VFS underneath, which all connections share.
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +56,11 @@ struct File {
 	sqlite3_io_methods methods;  // this file's table, real's iVersion
 	File *wal;                   // a main database file: its open WAL
 	File *main;                  // a WAL: its main database file
-	unsigned char *buf;          // a WAL: bytes not yet written
+	unsigned char *buf;          // bytes not yet written
 	int n;                       // bytes in buf
 	int commitPending;           // the next write is a commit frame's page
+	int ckpt;                    // a main database file: inside a checkpoint's copy loop
+	int isWAL;                   // a WAL (for the counts)
 	sqlite3_int64 off;           // file offset of buf[0]
 	// The unix VFS's file follows.
 };
@@ -58,7 +71,7 @@ _Static_assert(sizeof(File) % 8 == 0, "the unix file after File must stay 8-byte
 #define RM(f) (REAL(f)->pMethods)
 
 static sqlite3_vfs *unixVfs;
-static sqlite3_int64 asked, written;
+static sqlite3_int64 asked, written, ckptAsked, ckptWritten;
 
 // flush writes what is buffered.
 static int flush(File *f) {
@@ -66,10 +79,34 @@ static int flush(File *f) {
 		return SQLITE_OK;
 	}
 	int rc = RM(f)->xWrite(REAL(f), f->buf, f->n, f->off);
-	__atomic_fetch_add(&written, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(f->isWAL ? &written : &ckptWritten, 1, __ATOMIC_RELAXED);
 	f->off += f->n;
 	f->n = 0;
 	return rc;
+}
+
+// gather adds a write to f's buffer, passing down what is there first if
+// the write does not follow it or would not fit.
+static int gather(File *f, const void *z, int n, sqlite3_int64 off) {
+	int rc;
+	if (f->n > 0 && (off != f->off + f->n || f->n + n > WALBUF_CAP)) {
+		if ((rc = flush(f)) != SQLITE_OK) {
+			return rc;
+		}
+	}
+	if (n > WALBUF_CAP) {
+		__atomic_fetch_add(f->isWAL ? &written : &ckptWritten, 1, __ATOMIC_RELAXED);
+		return RM(f)->xWrite(REAL(f), z, n, off);
+	}
+	if (!f->buf && !(f->buf = malloc(WALBUF_CAP))) {
+		return SQLITE_NOMEM;
+	}
+	if (f->n == 0) {
+		f->off = off;
+	}
+	memcpy(f->buf + f->n, z, n);
+	f->n += n;
+	return SQLITE_OK;
 }
 
 // --- every file: forward to the unix file ---
@@ -95,7 +132,13 @@ static int fRead(sqlite3_file *p, void *z, int n, sqlite3_int64 off) {
 }
 
 static int fWrite(sqlite3_file *p, const void *z, int n, sqlite3_int64 off) {
-	return RM(p)->xWrite(REAL(p), z, n, off);
+	File *f = (File *)p;
+	if (f->ckpt) {
+		__atomic_fetch_add(&ckptAsked, 1, __ATOMIC_RELAXED);
+		return gather(f, z, n, off);
+	}
+	int rc = flush(f);
+	return rc != SQLITE_OK ? rc : RM(p)->xWrite(REAL(p), z, n, off);
 }
 
 static int fTruncate(sqlite3_file *p, sqlite3_int64 size) {
@@ -118,7 +161,19 @@ static int fUnlock(sqlite3_file *p, int l) { return RM(p)->xUnlock(REAL(p), l); 
 static int fCheckReservedLock(sqlite3_file *p, int *out) { return RM(p)->xCheckReservedLock(REAL(p), out); }
 
 static int fFileControl(sqlite3_file *p, int op, void *arg) {
-	int rc = flush((File *)p);
+	File *f = (File *)p;
+	int rc = flush(f);
+	switch (op) {
+	case SQLITE_FCNTL_CKPT_START:
+		f->ckpt = rc == SQLITE_OK;
+		break;
+	case SQLITE_FCNTL_CKPT_DONE:
+		if (rc != SQLITE_OK) {
+			abort();
+		}
+		f->ckpt = 0;
+		break;
+	}
 	return rc != SQLITE_OK ? rc : RM(p)->xFileControl(REAL(p), op, arg);
 }
 
@@ -147,29 +202,15 @@ static int fShmUnmap(sqlite3_file *p, int del) { return RM(p)->xShmUnmap(REAL(p)
 static int fFetch(sqlite3_file *p, sqlite3_int64 off, int n, void **pp) { return RM(p)->xFetch(REAL(p), off, n, pp); }
 static int fUnfetch(sqlite3_file *p, sqlite3_int64 off, void *z) { return RM(p)->xUnfetch(REAL(p), off, z); }
 
-// --- the WAL: buffered writes ---
+// --- the WAL ---
 
 static int walWrite(sqlite3_file *p, const void *z, int n, sqlite3_int64 off) {
 	File *f = (File *)p;
-	int rc;
 	__atomic_fetch_add(&asked, 1, __ATOMIC_RELAXED);
-	if (f->n > 0 && (off != f->off + f->n || f->n + n > WALBUF_CAP)) {
-		if ((rc = flush(f)) != SQLITE_OK) {
-			return rc;
-		}
+	int rc = gather(f, z, n, off);
+	if (rc != SQLITE_OK) {
+		return rc;
 	}
-	if (n > WALBUF_CAP) {
-		__atomic_fetch_add(&written, 1, __ATOMIC_RELAXED);
-		return RM(f)->xWrite(REAL(f), z, n, off);
-	}
-	if (!f->buf && !(f->buf = malloc(WALBUF_CAP))) {
-		return SQLITE_NOMEM;
-	}
-	if (f->n == 0) {
-		f->off = off;
-	}
-	memcpy(f->buf + f->n, z, n);
-	f->n += n;
 	if (f->commitPending) {
 		f->commitPending = 0;
 		return flush(f);
@@ -205,6 +246,7 @@ static int vOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *p, int f
 		f->methods.iVersion = RM(f)->iVersion;
 	}
 	if (flags & SQLITE_OPEN_WAL) {
+		f->isWAL = 1;
 		f->methods.xWrite = walWrite;
 		File *main = (File *)sqlite3_database_file_object(name);
 		if (main) {
@@ -248,7 +290,9 @@ int payd_walbuf_register(void) {
 	return sqlite3_vfs_register(&walbuf, 0);
 }
 
-void payd_walbuf_stats(sqlite3_int64 *a, sqlite3_int64 *w) {
+void payd_walbuf_stats(sqlite3_int64 *a, sqlite3_int64 *w, sqlite3_int64 *ca, sqlite3_int64 *cw) {
 	*a = __atomic_load_n(&asked, __ATOMIC_RELAXED);
 	*w = __atomic_load_n(&written, __ATOMIC_RELAXED);
+	*ca = __atomic_load_n(&ckptAsked, __ATOMIC_RELAXED);
+	*cw = __atomic_load_n(&ckptWritten, __ATOMIC_RELAXED);
 }

@@ -5,8 +5,9 @@ import "C"
 
 import "fmt"
 
-// walbufVFS names the VFS of the writer's connection: SQLite's unix VFS
-// with the WAL's writes of a transaction gathered into one (walbuf.c).
+// walbufVFS names the VFS of the writer's and the checkpointer's
+// connections: SQLite's unix VFS with a transaction's WAL frames, and the
+// pages a checkpoint copies, gathered into few writes (walbuf.c).
 const walbufVFS = "payd-walbuf"
 
 func registerWALBuf() error {
@@ -16,10 +17,14 @@ func registerWALBuf() error {
 	return nil
 }
 
-// walbufStats reports how many writes SQLite has asked of the WALs of
-// walbuf connections and how many reached the files.
-func walbufStats() (asked, written int64) {
-	var a, w C.sqlite3_int64
-	C.payd_walbuf_stats(&a, &w)
-	return int64(a), int64(w)
+// walbufCounts are the writes SQLite asked of the walbuf VFS and those that
+// reached the files: to WALs, and to database files during checkpoints.
+type walbufCounts struct {
+	WALAsked, WALWritten, CheckpointAsked, CheckpointWritten int64
+}
+
+func walbufStats() walbufCounts {
+	var a, w, ca, cw C.sqlite3_int64
+	C.payd_walbuf_stats(&a, &w, &ca, &cw)
+	return walbufCounts{int64(a), int64(w), int64(ca), int64(cw)}
 }

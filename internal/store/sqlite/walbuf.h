@@ -72,13 +72,16 @@ extern sqlite3_file *sqlite3_database_file_object(const char *);
 #define SQLITE_NOMEM 7
 #define SQLITE_IOERR_WRITE (10 | (3 << 8))
 #define SQLITE_OPEN_WAL 0x00080000
+#define SQLITE_FCNTL_CKPT_DONE 37
+#define SQLITE_FCNTL_CKPT_START 39
 
 // payd_walbuf_register registers the "payd-walbuf" VFS (see walbuf.c) once;
 // it returns SQLITE_OK or SQLite's error code.
 int payd_walbuf_register(void);
 
 // payd_walbuf_stats reports, for tests, how many writes the VFS has been
-// asked for on WAL files and how many it passed down.
-void payd_walbuf_stats(sqlite3_int64 *asked, sqlite3_int64 *written);
+// asked for on WAL files and how many it passed down, and the same for the
+// database files checkpoints copied into.
+void payd_walbuf_stats(sqlite3_int64 *asked, sqlite3_int64 *written, sqlite3_int64 *ckptAsked, sqlite3_int64 *ckptWritten);
 
 #endif

@@ -5,18 +5,25 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payd/payd/internal/store"
 )
 
-// TestWALBuf_CommitsInFewWritesAndReadersSeeThem: a commit of many pages
-// reaches the WAL in a few writes instead of two per page, and a reader on
-// another connection sees each commit as soon as it is acknowledged (the
-// frames are in the file before SQLite publishes them).
-func TestWALBuf_CommitsInFewWritesAndReadersSeeThem(t *testing.T) {
+// TestWALBuf_FewWritesAndReadersSeeEverything: a commit of many pages
+// reaches the WAL in a few writes instead of two per page, and so do the
+// pages a checkpoint copies into the database file; a reader on another
+// connection sees each commit as soon as it is acknowledged (the frames are
+// in the WAL before SQLite publishes them, and the pages a checkpoint
+// copied are in the database file before readers are sent there), and the
+// file left after the last checkpoint is whole.
+func TestWALBuf_FewWritesAndReadersSeeEverything(t *testing.T) {
+	defer func(every time.Duration) { checkpointEvery = every }(checkpointEvery)
+	checkpointEvery = 2 * time.Millisecond // passes while the test commits and reads
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "payd.db")
 	st, err := Open(ctx, path)
@@ -24,7 +31,7 @@ func TestWALBuf_CommitsInFewWritesAndReadersSeeThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	asked0, written0 := walbufStats()
+	before := walbufStats()
 	const commits, rows = 40, 12
 	for c := range commits {
 		data := []byte(fmt.Sprintf(`{"commit":%d,"pad":"%s"}`, c, strings.Repeat("x", 3000))) // about a page per row
@@ -51,8 +58,8 @@ func TestWALBuf_CommitsInFewWritesAndReadersSeeThem(t *testing.T) {
 			}
 		}
 	}
-	asked, written := walbufStats()
-	asked, written = asked-asked0, written-written0
+	after := walbufStats()
+	asked, written := after.WALAsked-before.WALAsked, after.WALWritten-before.WALWritten
 	// Each commit asks for two writes a page, at least 2*rows; without the
 	// buffer every one of them is a write of its own.
 	if asked < commits*rows*2 {
@@ -63,8 +70,21 @@ func TestWALBuf_CommitsInFewWritesAndReadersSeeThem(t *testing.T) {
 	}
 	t.Logf("%d WAL writes asked, %d passed down", asked, written)
 
-	// The file a plain connection opens is whole.
+	// The last checkpoint, at Close, copies whatever the passes left, and
+	// the file a plain connection then opens is whole, its WAL empty.
 	st.Close()
+	after = walbufStats()
+	asked, written = after.CheckpointAsked-before.CheckpointAsked, after.CheckpointWritten-before.CheckpointWritten
+	if asked < commits*rows {
+		t.Fatalf("checkpoints copied %d pages of %d commits of %d pages: is the checkpointer on %s?", asked, commits, rows, walbufVFS)
+	}
+	if written*4 > asked {
+		t.Fatalf("%d database file writes passed down for %d pages the checkpoints copied", written, asked)
+	}
+	t.Logf("%d pages copied by checkpoints in %d writes", asked, written)
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() != 0 {
+		t.Fatalf("WAL of %d bytes left after Close", fi.Size())
+	}
 	db, err := sql.Open(driver, "file:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -77,5 +97,90 @@ func TestWALBuf_CommitsInFewWritesAndReadersSeeThem(t *testing.T) {
 	}
 	if err := db.QueryRow("SELECT count(*) FROM customers").Scan(&n); err != nil || n != commits*rows {
 		t.Fatalf("rows after reopening: %d, %v", n, err)
+	}
+}
+
+// TestWALBuf_PartialCheckpoint: a checkpoint that a reader's snapshot stops
+// short of the WAL's end copies pages and then tells readers to take them
+// from the database file, with no sync or truncate in between: the pages it
+// gathered must be in the file by then.
+func TestWALBuf_PartialCheckpoint(t *testing.T) {
+	defer func(every time.Duration) { checkpointEvery = every }(checkpointEvery)
+	checkpointEvery = time.Hour // this test checkpoints by hand
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "payd.db")
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	data := func(c int) []byte { return []byte(fmt.Sprintf(`{"commit":%d,"pad":"%s"}`, c, strings.Repeat("y", 3000))) }
+	commit := func(c int) {
+		t.Helper()
+		err := st.Update(ctx, func(tx store.Tx) error {
+			for r := range 50 {
+				rec := store.Record{ID: fmt.Sprintf("cus_%d_%d", c, r), Account: "acct_a", Created: int64(c), Data: data(c)}
+				if err := tx.Insert(ctx, "customers", rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain := func(q string) *sql.DB {
+		db, err := sql.Open(driver, "file:"+path+q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	commit(1)
+	// A reader's snapshot after the first commit holds the checkpoint there.
+	old := plain("?mode=ro")
+	snap, err := old.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Rollback()
+	var n int
+	if err := snap.QueryRow("SELECT count(*) FROM customers").Scan(&n); err != nil || n != 50 {
+		t.Fatalf("snapshot: %d rows, %v", n, err)
+	}
+	commit(2)
+	ckpt := plain("?vfs=" + walbufVFS)
+	var busy, frames, copied int
+	if err := ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if copied == 0 || copied >= frames {
+		t.Fatalf("checkpoint copied %d of %d frames: want a partial one", copied, frames)
+	}
+	// A new reader takes the checkpointed pages from the database file.
+	fresh := plain("?mode=ro")
+	rows, err := fresh.Query("SELECT id, data FROM customers ORDER BY seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n = 0
+	for rows.Next() {
+		var id string
+		var got []byte
+		if err := rows.Scan(&id, &got); err != nil {
+			t.Fatal(err)
+		}
+		c := 1 + n/50
+		if want := fmt.Sprintf("cus_%d_%d", c, n%50); id != want || !bytes.Equal(got, data(c)) {
+			t.Fatalf("row %d: %s %.30q, want %s", n, id, got, want)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n != 100 {
+		t.Fatalf("read %d rows: %v", n, err)
 	}
 }
