@@ -114,7 +114,9 @@ func TestWALBuf_PartialCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	data := func(c int) []byte { return []byte(fmt.Sprintf(`{"commit":%d,"pad":"%s"}`, c, strings.Repeat("y", 3000))) }
+	data := func(c int) []byte {
+		return []byte(fmt.Sprintf(`{"commit":%d,"pad":"%s"}`, c, strings.Repeat("y", 3000)))
+	}
 	commit := func(c int) {
 		t.Helper()
 		err := st.Update(ctx, func(tx store.Tx) error {
