@@ -136,6 +136,19 @@ func (b *batcher) run(batch []*writeReq) {
 		if err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
+		// Prepared once a batch (and closed by the commit or rollback):
+		// run through sqlTx.Exec, each would be parsed again for every
+		// request.
+		savepoint, err := sqlTx.Prepare("SAVEPOINT w")
+		if err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		release, err := sqlTx.Prepare("RELEASE w")
+		if err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("release savepoint: %w", err)
+		}
 		ran := false
 		// The batch's requests share one transaction, so they can share
 		// what it has read of webhook subscribers. A request that fails
@@ -148,7 +161,7 @@ func (b *batcher) run(batch []*writeReq) {
 				errs[i] = err
 				continue
 			}
-			if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
+			if _, err := savepoint.Exec(); err != nil {
 				sqlTx.Rollback()
 				return fmt.Errorf("savepoint: %w", err)
 			}
@@ -162,7 +175,7 @@ func (b *batcher) run(batch []*writeReq) {
 			} else {
 				ran = true
 			}
-			if _, err := sqlTx.Exec("RELEASE w"); err != nil {
+			if _, err := release.Exec(); err != nil {
 				sqlTx.Rollback()
 				return fmt.Errorf("release savepoint: %w", err)
 			}
