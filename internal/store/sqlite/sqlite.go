@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -83,28 +82,24 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	cp, err := sql.Open(driver, "file:"+url.PathEscape(path)+"?"+pragmas+"&vfs="+walbufVFS)
+	wk, err := startWorker(path)
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, err
 	}
-	cp.SetMaxOpenConns(1)
-	ck := &checkpointer{path: path}
+	ck := &checkpointer{worker: wk}
 
 	db := sqlstore.New(w, r, dialect)
 	db.EnableGroupCommit(ck.restart)
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	go ck.run(cp, stop, done)
+	go ck.run(stop, done)
 	db.OnClose(func() error {
 		close(stop)
 		<-done
 		// A last full checkpoint leaves the database file complete.
-		_, err := cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-		err = errors.Join(err, cp.Close())
-		ck.close()
-		return err
+		return errors.Join(wk.truncate(), wk.close())
 	})
 	return db, nil
 }
@@ -153,15 +148,14 @@ var restartFrames = 32768
 // the background pass (restart); its next write starts the WAL over,
 // overwriting what is already allocated and in the page cache.
 type checkpointer struct {
-	// mu keeps the two connections from checkpointing at once: SQLite
-	// would make the second wait for the first.
-	mu    sync.Mutex
-	want  atomic.Bool
-	path  string      // the database file
-	files [2]*os.File // the database file and the WAL, for sync
+	// mu keeps the writer's pass and the worker's from running at once:
+	// SQLite would make the second wait for the first.
+	mu     sync.Mutex
+	want   atomic.Bool
+	worker *worker // runs the background passes and syncs
 }
 
-func (c *checkpointer) run(cp *sql.DB, stop <-chan struct{}, done chan<- struct{}) {
+func (c *checkpointer) run(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
@@ -173,8 +167,8 @@ func (c *checkpointer) run(cp *sql.DB, stop <-chan struct{}, done chan<- struct{
 			if c.want.Load() {
 				continue // the writer's turn: leave it the lock
 			}
-			if frames := c.pass(cp); frames > restartFrames {
-				c.catchUp(cp, frames)
+			if frames := c.pass(); frames > restartFrames {
+				c.catchUp(frames)
 				c.want.Store(true)
 			}
 		}
@@ -183,10 +177,10 @@ func (c *checkpointer) run(cp *sql.DB, stop <-chan struct{}, done chan<- struct{
 
 // pass runs one background checkpoint, which copies every frame in the WAL
 // when it begins, and returns that many.
-func (c *checkpointer) pass(cp *sql.DB) (frames int) {
+func (c *checkpointer) pass() (frames int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	frames, err := walCheckpoint(cp)
+	frames, err := c.worker.pass()
 	if err != nil {
 		return 0
 	}
@@ -206,18 +200,23 @@ const catchUpFrames = 512
 // before, until one finds little, and syncs once more (the writer's passes
 // now take 2–15 ms). Writes faster than the passes copy end the loop at
 // once: the WAL must not grow meanwhile.
-func (c *checkpointer) catchUp(cp *sql.DB, frames int) {
+//
+// SQLite syncs the database file only after a checkpoint that copied every
+// frame, which under steady writes is never a background one: without
+// these syncs, the writer's pass would wait for every page copied since the
+// last restart to reach the disk.
+func (c *checkpointer) catchUp(frames int) {
 	left := frames
 	for range 8 {
-		c.sync()
-		next := c.pass(cp)
+		c.worker.sync()
+		next := c.pass()
 		n := next - frames // frames written since the pass before
 		if n <= catchUpFrames || n >= left {
 			break
 		}
 		frames, left = next, n
 	}
-	c.sync()
+	c.worker.sync()
 }
 
 // restart is the writer's pass, run between group commits.
@@ -230,43 +229,10 @@ func (c *checkpointer) restart(w *sql.DB) {
 	walCheckpoint(w)
 }
 
-// sync fsyncs the database file and the WAL. SQLite syncs the database
-// file only after a checkpoint that copied every frame, which under steady
-// writes is never a background one: without this, the writer's pass would
-// wait for every page copied since the last restart to reach the disk.
-//
-// The files stay open until the database is closed: closing a descriptor
-// drops every POSIX lock the process holds on the file, SQLite's included.
-func (c *checkpointer) sync() {
-	for i, name := range []string{c.path, c.path + "-wal"} {
-		if c.files[i] == nil {
-			f, err := os.OpenFile(name, os.O_RDWR, 0)
-			if err != nil {
-				continue
-			}
-			c.files[i] = f
-		}
-		c.files[i].Sync()
-	}
-}
-
-// close closes the files sync opened; only once SQLite's connections are
-// closed.
-func (c *checkpointer) close() {
-	for _, f := range c.files {
-		if f != nil {
-			f.Close()
-		}
-	}
-}
-
-// walCheckpoint runs a passive checkpoint and returns the WAL's size in
-// frames when it began. (The count it copied says nothing more: a pass
-// that is not busy copies them all.)
-func walCheckpoint(db *sql.DB) (frames int, err error) {
-	var busy, copied int
-	err = db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-	return frames, err
+// walCheckpoint runs a passive checkpoint on db.
+func walCheckpoint(db *sql.DB) error {
+	_, err := db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	return err
 }
 
 var dialect = sqlstore.Dialect{

@@ -64,14 +64,29 @@ struct sqlite3_vfs {
 	const char *(*xNextSystemCall)(sqlite3_vfs *, const char *zName);
 };
 
+typedef struct sqlite3 sqlite3;
+
 extern sqlite3_vfs *sqlite3_vfs_find(const char *zVfsName);
+extern int sqlite3_open_v2(const char *filename, sqlite3 **ppDb, int flags, const char *zVfs);
+extern int sqlite3_close(sqlite3 *);
+extern int sqlite3_exec(sqlite3 *, const char *sql, void *callback, void *arg, char **errmsg);
+extern int sqlite3_busy_timeout(sqlite3 *, int ms);
+extern int sqlite3_wal_checkpoint_v2(sqlite3 *, const char *zDb, int eMode, int *pnLog, int *pnCkpt);
+extern int sqlite3_file_control(sqlite3 *, const char *zDbName, int op, void *);
 extern int sqlite3_vfs_register(sqlite3_vfs *, int makeDflt);
 extern sqlite3_file *sqlite3_database_file_object(const char *);
 
 #define SQLITE_OK 0
 #define SQLITE_NOMEM 7
 #define SQLITE_IOERR_WRITE (10 | (3 << 8))
+#define SQLITE_OPEN_READWRITE 0x00000002
+#define SQLITE_OPEN_NOMUTEX 0x00008000
 #define SQLITE_OPEN_WAL 0x00080000
+#define SQLITE_SYNC_NORMAL 0x00002
+#define SQLITE_CHECKPOINT_PASSIVE 0
+#define SQLITE_CHECKPOINT_TRUNCATE 3
+#define SQLITE_FCNTL_FILE_POINTER 7
+#define SQLITE_FCNTL_JOURNAL_POINTER 28
 #define SQLITE_FCNTL_CKPT_DONE 37
 #define SQLITE_FCNTL_CKPT_START 39
 
@@ -83,5 +98,18 @@ int payd_walbuf_register(void);
 // asked for on WAL files and how many it passed down, and the same for the
 // database files checkpoints copied into.
 void payd_walbuf_stats(sqlite3_int64 *asked, sqlite3_int64 *written, sqlite3_int64 *ckptAsked, sqlite3_int64 *ckptWritten);
+
+// The checkpoint worker (checkpoint.c): a thread of its own that runs
+// checkpoints and syncs on a connection of its own, told what to do
+// through a pipe and answering through another, so that the Go goroutine
+// waiting for it holds no processor.
+int payd_ckpt_start(const char *path, int reqFd, int respFd);
+
+// The worker's requests: one byte each. The answer is two int64s: SQLite's
+// result code and, for a checkpoint, the WAL's size in frames.
+#define PAYD_CKPT_PASSIVE 'p'
+#define PAYD_CKPT_TRUNCATE 't'
+#define PAYD_CKPT_SYNC 's'
+#define PAYD_CKPT_QUIT 'q'
 
 #endif
