@@ -143,13 +143,13 @@ var restartFrames = 32768
 // writes the background checkpoint never quite catches up, so the WAL would
 // grow by every byte written, and appending to a growing file costs the
 // kernel block allocation and zeroing (a fifth of the CPU of a busy
-// writer, measured). So when the WAL has passed restartFrames, the writer
-// itself, between two group commits, copies the few frames written since
-// the background pass (restart); its next write starts the WAL over,
+// writer, measured). So when the WAL has passed restartFrames, the writer,
+// between two group commits, has the few frames written since the
+// background pass copied (restart); its next write starts the WAL over,
 // overwriting what is already allocated and in the page cache.
 type checkpointer struct {
-	// mu keeps the writer's pass and the worker's from running at once:
-	// SQLite would make the second wait for the first.
+	// mu is held by the background passes: the writer's pass, which
+	// stops every write, runs only when it can take it at once.
 	mu     sync.Mutex
 	want   atomic.Bool
 	worker *worker // runs the background passes and syncs
@@ -219,20 +219,17 @@ func (c *checkpointer) catchUp(frames int) {
 	c.worker.sync()
 }
 
-// restart is the writer's pass, run between group commits.
-func (c *checkpointer) restart(w *sql.DB) {
+// restart is the writer's pass, run between group commits: no write can
+// come between the pass copying the last frame and the next commit, which
+// then starts the WAL over. The worker runs it, so that the writer's
+// goroutine waits without holding a processor and reads go on meanwhile.
+func (c *checkpointer) restart(*sql.DB) {
 	if !c.want.Load() || !c.mu.TryLock() {
 		return
 	}
 	defer c.mu.Unlock()
 	c.want.Store(false)
-	walCheckpoint(w)
-}
-
-// walCheckpoint runs a passive checkpoint on db.
-func walCheckpoint(db *sql.DB) error {
-	_, err := db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
-	return err
+	c.worker.pass()
 }
 
 var dialect = sqlstore.Dialect{
