@@ -32,12 +32,21 @@ type worker struct {
 
 func startWorker(path string) (*worker, error) {
 	var req, resp [2]int
-	if err := syscall.Pipe2(req[:], syscall.O_CLOEXEC); err != nil {
-		return nil, err
+	syscall.ForkLock.RLock() // no child may inherit the pipes before they are close-on-exec
+	err := syscall.Pipe(req[:])
+	if err == nil {
+		if err = syscall.Pipe(resp[:]); err != nil {
+			syscall.Close(req[0])
+			syscall.Close(req[1])
+		}
 	}
-	if err := syscall.Pipe2(resp[:], syscall.O_CLOEXEC); err != nil {
-		syscall.Close(req[0])
-		syscall.Close(req[1])
+	if err == nil {
+		for _, fd := range []int{req[0], req[1], resp[0], resp[1]} {
+			syscall.CloseOnExec(fd)
+		}
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		return nil, err
 	}
 	// Non-blocking, our end of the answer pipe goes through the runtime's
