@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/mattn/go-sqlite3"
@@ -13,13 +12,7 @@ import (
 // readers', has the query planner stability guarantee on, and a plain
 // connection of the driver does not (so the check can tell them apart).
 func TestPlansStable(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "payd.db")
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	_, path := openTemp(t, checkpointEvery)
 	for _, tc := range []struct {
 		driver string
 		want   bool
@@ -28,7 +21,7 @@ func TestPlansStable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		conn, err := db.Conn(ctx)
+		conn, err := db.Conn(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +21,8 @@ import (
 // copied are in the database file before readers are sent there), and the
 // file left after the last checkpoint is whole.
 func TestWALBuf_FewWritesAndReadersSeeEverything(t *testing.T) {
-	defer func(every time.Duration) { checkpointEvery = every }(checkpointEvery)
-	checkpointEvery = 2 * time.Millisecond // passes while the test commits and reads
+	st, path := openTemp(t, 2*time.Millisecond) // passes while the test commits and reads
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "payd.db")
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	before := walbufStats()
 	const commits, rows = 40, 12
 	for c := range commits {
@@ -105,15 +97,8 @@ func TestWALBuf_FewWritesAndReadersSeeEverything(t *testing.T) {
 // from the database file, with no sync or truncate in between: the pages it
 // gathered must be in the file by then.
 func TestWALBuf_PartialCheckpoint(t *testing.T) {
-	defer func(every time.Duration) { checkpointEvery = every }(checkpointEvery)
-	checkpointEvery = time.Hour // this test checkpoints by hand
+	st, path := openTemp(t, time.Hour) // this test checkpoints by hand
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "payd.db")
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	data := func(c int) []byte {
 		return []byte(fmt.Sprintf(`{"commit":%d,"pad":"%s"}`, c, strings.Repeat("y", 3000)))
 	}
