@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,12 @@ static int syncFile(sqlite3 *db, int op) {
 
 static void *run(void *arg) {
 	Worker *w = arg;
+	// A reply to a reader that is gone fails with EPIPE instead of
+	// killing the process.
+	sigset_t pipe;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, 0);
 	for (;;) {
 		unsigned char op;
 		ssize_t n = read(w->req, &op, 1);
@@ -72,7 +79,7 @@ int payd_ckpt_start(const char *path, int reqFd, int respFd) {
 	if (!w) {
 		return SQLITE_NOMEM;
 	}
-	int rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, "payd-walbuf");
+	int rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, PAYD_WALBUF_VFS);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(w->db, 10000);
 		// Reading opens the WAL: a connection that has read nothing

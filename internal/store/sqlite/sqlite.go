@@ -3,7 +3,8 @@
 // single connection turns lock contention into a cheap Go-side queue) and
 // read through a pool of read-only connections that never block on it. The
 // writer's connection hands each commit to the WAL in one write instead of
-// two per page (walbuf.c).
+// two per page (walbuf.c), and checkpoints run on a thread of their own
+// (checkpoint.go).
 package sqlite
 
 import (
@@ -223,7 +224,7 @@ func (c *checkpointer) catchUp(frames int) {
 // come between the pass copying the last frame and the next commit, which
 // then starts the WAL over. The worker runs it, so that the writer's
 // goroutine waits without holding a processor and reads go on meanwhile.
-func (c *checkpointer) restart(*sql.DB) {
+func (c *checkpointer) restart() {
 	if !c.want.Load() || !c.mu.TryLock() {
 		return
 	}

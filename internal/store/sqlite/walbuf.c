@@ -272,7 +272,7 @@ static int vGetLastError(sqlite3_vfs *v, int n, char *msg) { return unixVfs->xGe
 static int vCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *t) { return unixVfs->xCurrentTimeInt64(unixVfs, t); }
 
 static sqlite3_vfs walbuf = {
-	2, 0, 0, 0, "payd-walbuf", 0,
+	2, 0, 0, 0, PAYD_WALBUF_VFS, 0,
 	vOpen, vDelete, vAccess, vFullPathname, vDlOpen, vDlError, vDlSym, vDlClose,
 	vRandomness, vSleep, vCurrentTime, vGetLastError, vCurrentTimeInt64,
 };

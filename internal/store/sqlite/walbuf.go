@@ -8,7 +8,7 @@ import "fmt"
 // walbufVFS names the VFS of the writer's and the checkpointer's
 // connections: SQLite's unix VFS with a transaction's WAL frames, and the
 // pages a checkpoint copies, gathered into few writes (walbuf.c).
-const walbufVFS = "payd-walbuf"
+const walbufVFS = "payd-walbuf" // PAYD_WALBUF_VFS in walbuf.h
 
 func registerWALBuf() error {
 	if rc := C.payd_walbuf_register(); rc != 0 {

@@ -90,6 +90,9 @@ extern sqlite3_file *sqlite3_database_file_object(const char *);
 #define SQLITE_FCNTL_CKPT_DONE 37
 #define SQLITE_FCNTL_CKPT_START 39
 
+// The VFS's name, walbufVFS in Go.
+#define PAYD_WALBUF_VFS "payd-walbuf"
+
 // payd_walbuf_register registers the "payd-walbuf" VFS (see walbuf.c) once;
 // it returns SQLITE_OK or SQLite's error code.
 int payd_walbuf_register(void);

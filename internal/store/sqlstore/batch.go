@@ -27,7 +27,7 @@ type batcher struct {
 	db      *sql.DB
 	d       *Dialect
 	ch      chan *writeReq
-	between func(*sql.DB)
+	between func()
 	stopped chan struct{}
 	// mu guards closed: senders hold it shared, close holds it exclusively,
 	// so nothing is ever sent on a closed channel.
@@ -41,7 +41,7 @@ type writeReq struct {
 	done chan error
 }
 
-func newBatcher(db *sql.DB, d *Dialect, between func(*sql.DB)) *batcher {
+func newBatcher(db *sql.DB, d *Dialect, between func()) *batcher {
 	b := &batcher{db: db, d: d, ch: make(chan *writeReq, maxBatch), between: between, stopped: make(chan struct{})}
 	go b.loop()
 	return b
@@ -95,7 +95,7 @@ func (b *batcher) loop() {
 		batch = b.gather(batch)
 		b.run(batch)
 		if b.between != nil {
-			b.between(b.db)
+			b.between()
 		}
 	}
 }

@@ -52,9 +52,9 @@ func New(w, r *sql.DB, d Dialect) *DB {
 
 // EnableGroupCommit makes concurrent Updates share commits (see batcher).
 // Only for engines whose writes go through a single connection. between,
-// when not nil, runs on the writer after every batch, while no write is in
-// progress.
-func (db *DB) EnableGroupCommit(between func(w *sql.DB)) {
+// when not nil, runs on the writer's goroutine after every batch, while no
+// write is in progress.
+func (db *DB) EnableGroupCommit(between func()) {
 	db.batch = newBatcher(db.W, &db.Dialect, between)
 }
 
