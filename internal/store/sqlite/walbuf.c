@@ -73,13 +73,18 @@ _Static_assert(sizeof(File) % 8 == 0, "the unix file after File must stay 8-byte
 static sqlite3_vfs *unixVfs;
 static sqlite3_int64 asked, written, ckptAsked, ckptWritten;
 
+// passDown writes to the unix file, counting the write.
+static int passDown(File *f, const void *z, int n, sqlite3_int64 off) {
+	__atomic_fetch_add(f->isWAL ? &written : &ckptWritten, 1, __ATOMIC_RELAXED);
+	return RM(f)->xWrite(REAL(f), z, n, off);
+}
+
 // flush writes what is buffered.
 static int flush(File *f) {
 	if (f->n == 0) {
 		return SQLITE_OK;
 	}
-	int rc = RM(f)->xWrite(REAL(f), f->buf, f->n, f->off);
-	__atomic_fetch_add(f->isWAL ? &written : &ckptWritten, 1, __ATOMIC_RELAXED);
+	int rc = passDown(f, f->buf, f->n, f->off);
 	f->off += f->n;
 	f->n = 0;
 	return rc;
@@ -95,8 +100,7 @@ static int gather(File *f, const void *z, int n, sqlite3_int64 off) {
 		}
 	}
 	if (n > WALBUF_CAP) {
-		__atomic_fetch_add(f->isWAL ? &written : &ckptWritten, 1, __ATOMIC_RELAXED);
-		return RM(f)->xWrite(REAL(f), z, n, off);
+		return passDown(f, z, n, off);
 	}
 	if (!f->buf && !(f->buf = malloc(WALBUF_CAP))) {
 		return SQLITE_NOMEM;
