@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -34,6 +36,44 @@ var migrations embed.FS
 // (or a crash of the machine) may drop the transactions committed since the
 // WAL was last synced, which each checkpoint pass does: about a second's.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+	lock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := open(ctx, path)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	db.OnClose(lock.Close)
+	return db, nil
+}
+
+// recordCacheBytes bounds the rows kept in memory for retrieves (see
+// sqlstore.EnableRecordCache): some 40,000 PaymentIntents.
+const recordCacheBytes = 64 << 20
+
+// lockFile takes an exclusive lock, for as long as the store is open, on a
+// file beside the database: one payd process owns a SQLite database, since
+// its record cache knows of the writes of its own process only. A second
+// process is refused instead of reading stale rows. The kernel drops the
+// lock when the process ends, however it ends.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("sqlite: %s is in use by another payd process (it holds %s)", path, f.Name())
+		}
+		return nil, fmt.Errorf("sqlite: locking %s: %w", f.Name(), err)
+	}
+	return f, nil
+}
+
+func open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	registerOnce.Do(func() {
 		registerErr = registerWALBuf()
 		sql.Register(driver, &sqlite3.SQLiteDriver{ConnectHook: stablePlans})
@@ -92,6 +132,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	ck := &checkpointer{worker: wk}
 
 	db := sqlstore.New(w, r, dialect)
+	db.EnableRecordCache(recordCacheBytes)
 	db.EnableGroupCommit(ck.restart)
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -28,6 +28,7 @@ type batcher struct {
 	d       *Dialect
 	ch      chan *writeReq
 	between func()
+	cache   *recordCache // nil: none
 	stopped chan struct{}
 	// mu guards closed: senders hold it shared, close holds it exclusively,
 	// so nothing is ever sent on a closed channel.
@@ -41,8 +42,8 @@ type writeReq struct {
 	done chan error
 }
 
-func newBatcher(db *sql.DB, d *Dialect, between func()) *batcher {
-	b := &batcher{db: db, d: d, ch: make(chan *writeReq, maxBatch), between: between, stopped: make(chan struct{})}
+func newBatcher(db *sql.DB, d *Dialect, between func(), cache *recordCache) *batcher {
+	b := &batcher{db: db, d: d, ch: make(chan *writeReq, maxBatch), between: between, cache: cache, stopped: make(chan struct{})}
 	go b.loop()
 	return b
 }
@@ -131,6 +132,7 @@ func (b *batcher) gather(batch []*writeReq) []*writeReq {
 
 func (b *batcher) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
+	var touched []cacheKey // the rows the batch writes
 	commitErr := func() error {
 		sqlTx, err := b.db.BeginTx(context.Background(), nil)
 		if err != nil {
@@ -156,7 +158,7 @@ func (b *batcher) run(batch []*writeReq) {
 		// savepoint is rolled back, so a failure forgets the cache.
 		subs := &subscribers{}
 		for i, r := range batch {
-			t := &tx{tx: uncancelable{sqlTx}, d: b.d, subs: subs}
+			t := &tx{tx: uncancelable{sqlTx}, d: b.d, subs: subs, touched: &touched}
 			if err := r.ctx.Err(); err != nil {
 				errs[i] = err
 				continue
@@ -188,6 +190,10 @@ func (b *batcher) run(batch []*writeReq) {
 		}
 		return nil
 	}()
+	// Committed or not, before anyone is answered.
+	if b.cache != nil {
+		b.cache.invalidate(touched)
+	}
 	for i, r := range batch {
 		if commitErr != nil && errs[i] == nil {
 			errs[i] = commitErr

@@ -41,6 +41,7 @@ type DB struct {
 	Dialect   Dialect
 	closers   []func() error
 	batch     *batcher
+	cache     *recordCache
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -55,7 +56,15 @@ func New(w, r *sql.DB, d Dialect) *DB {
 // when not nil, runs on the writer's goroutine after every batch, while no
 // write is in progress.
 func (db *DB) EnableGroupCommit(between func()) {
-	db.batch = newBatcher(db.W, &db.Dialect, between)
+	db.batch = newBatcher(db.W, &db.Dialect, between, db.cache)
+}
+
+// EnableRecordCache keeps up to maxBytes of rows read by id in memory (see
+// recordCache), before EnableGroupCommit. Only for an engine that no other
+// process writes: the cache learns of writes from this DB's transactions
+// alone.
+func (db *DB) EnableRecordCache(maxBytes int) {
+	db.cache = newRecordCache(maxBytes)
 }
 
 // OnClose registers cleanup to run after the pools are closed.
@@ -107,7 +116,7 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 // each see the latest committed state rather than one snapshot, which no
 // API read depends on.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return fn(&tx{tx: db.R, d: &db.Dialect, subs: &subscribers{}})
+	return fn(&tx{tx: db.R, d: &db.Dialect, subs: &subscribers{}, cache: db.cache})
 }
 
 func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
@@ -115,7 +124,11 @@ func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{tx: sqlTx, d: &db.Dialect, subs: &subscribers{}}
+	var touched []cacheKey
+	t := &tx{tx: sqlTx, d: &db.Dialect, subs: &subscribers{}, touched: &touched}
+	if db.cache != nil {
+		defer func() { db.cache.invalidate(touched) }()
+	}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -160,6 +173,18 @@ type tx struct {
 	// group-commit batch, which shares one cache (see batcher.run).
 	// Writing a webhook endpoint forgets it.
 	subs *subscribers
+	// cache, in a read-only tx (View), answers Get (see recordCache).
+	cache *recordCache
+	// touched, in a write transaction, collects the rows it writes, for
+	// the cache to drop once the transaction has ended.
+	touched *[]cacheKey
+}
+
+// touch records that the transaction writes row id of table.
+func (t *tx) touch(table, id string) {
+	if t.touched != nil {
+		*t.touched = append(*t.touched, cacheKey{table, id})
+	}
 }
 
 // subscribers is the WebhookSubscribers cache of one transaction.
@@ -176,6 +201,7 @@ func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
 		t.subs.forget()
 	}
+	t.touch(table, r.ID)
 	args := make([]any, 0, 6+len(r.Cols))
 	args = append(args, r.ID, r.Account, r.Created, r.Data, r.Deleted, r.Private)
 	for _, c := range r.Cols {
@@ -208,7 +234,21 @@ func (t *tx) insert(ctx context.Context, q string, args ...any) error {
 }
 
 func (t *tx) Get(ctx context.Context, table, account, id string) (store.Record, error) {
-	return t.get(ctx, table, account, id, "")
+	if t.cache == nil {
+		return t.get(ctx, table, account, id, "")
+	}
+	r, gen, ok := t.cache.get(table, id)
+	if ok {
+		if r.Account != account {
+			return store.Record{}, store.ErrNotFound
+		}
+		return r, nil
+	}
+	r, err := t.get(ctx, table, account, id, "")
+	if err == nil {
+		t.cache.add(gen, table, r)
+	}
+	return r, err
 }
 
 func (t *tx) GetForUpdate(ctx context.Context, table, account, id string) (store.Record, error) {
@@ -231,6 +271,7 @@ func (t *tx) Put(ctx context.Context, table string, r store.Record) error {
 	if table == webhookEndpoints {
 		t.subs.forget()
 	}
+	t.touch(table, r.ID)
 	args := make([]any, 0, 5+len(r.Cols))
 	args = append(args, r.Data, r.Deleted, r.Private)
 	for _, c := range r.Cols {
@@ -267,6 +308,7 @@ func (t *tx) SetPrivate(ctx context.Context, table, account, id string, private 
 	if table == webhookEndpoints {
 		t.subs.forget() // an endpoint's secret is private
 	}
+	t.touch(table, id)
 	res, err := t.tx.ExecContext(ctx, "UPDATE "+table+" SET private = $1 WHERE id = $2 AND account_id = $3", private, id, account)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", table, err)

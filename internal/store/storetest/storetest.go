@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"SubscribersForgetFailures":  testSubscribersForgetFailures,
 		"ListDataOnly":               testListDataOnly,
 		"PutConflicts":               testPutConflicts,
+		"GetFollowsWrites":           testGetFollowsWrites,
+		"GetFollowsConcurrentWrites": testGetFollowsConcurrentWrites,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -648,4 +650,139 @@ func testPutConflicts(t *testing.T, st store.Store) {
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Put onto a taken unique key: %v, want store.ErrConflict", err)
 	}
+}
+
+func get(t *testing.T, st store.Store, account, id string) (store.Record, error) {
+	t.Helper()
+	var r store.Record
+	err := st.View(context.Background(), func(tx store.Tx) error {
+		var err error
+		r, err = tx.Get(context.Background(), table, account, id)
+		return err
+	})
+	return r, err
+}
+
+// testGetFollowsWrites reads a row again after each kind of write to it: an
+// engine that keeps rows it has read (SQLite's record cache) must answer
+// the row as last committed, never as first read.
+func testGetFollowsWrites(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	want := func(what, data, private string, deleted bool) {
+		t.Helper()
+		for range 2 { // the second read may be answered from memory
+			r, err := get(t, st, "acct_a", "cus_1")
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if string(r.Data) != data || string(r.Private) != private || r.Deleted != deleted {
+				t.Fatalf("%s: data %s private %s deleted %v, want %s %s %v", what, r.Data, r.Private, r.Deleted, data, private, deleted)
+			}
+			// What a caller does with the bytes it got is its own business.
+			r.Data[0], r.Private[0] = 'X', 'X'
+		}
+	}
+	r := rec("acct_a", "cus_1", 100, "")
+	r.Private = []byte(`{"p":1}`)
+	insert(t, st, r)
+	want("insert", `{"id":"cus_1"}`, `{"p":1}`, false)
+	if _, err := get(t, st, "acct_b", "cus_1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another account's row, once read: %v, want ErrNotFound", err)
+	}
+
+	r.Data = []byte(`{"v":2}`)
+	update(t, st, func(tx store.Tx) error { return tx.Put(ctx, table, r) })
+	want("put", `{"v":2}`, `{"p":1}`, false)
+
+	update(t, st, func(tx store.Tx) error { return tx.SetPrivate(ctx, table, "acct_a", "cus_1", []byte(`{"p":2}`)) })
+	want("set private", `{"v":2}`, `{"p":2}`, false)
+
+	boom := errors.New("boom")
+	err := st.Update(ctx, func(tx store.Tx) error {
+		r := r
+		r.Data = []byte(`{"v":"rolled back"}`)
+		if err := tx.Put(ctx, table, r); err != nil {
+			return err
+		}
+		// Read back inside the transaction: its own write, not what
+		// reads outside it were answered.
+		got, err := tx.Get(ctx, table, "acct_a", "cus_1")
+		if err != nil {
+			return err
+		}
+		if string(got.Data) != `{"v":"rolled back"}` {
+			return fmt.Errorf("inside the transaction: %s", got.Data)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("failed write: %v", err)
+	}
+	want("rolled-back put", `{"v":2}`, `{"p":2}`, false)
+
+	r.Data, r.Private, r.Deleted = []byte(`{"deleted":true}`), []byte(`{"p":3}`), true
+	update(t, st, func(tx store.Tx) error { return tx.Put(ctx, table, r) })
+	want("delete", `{"deleted":true}`, `{"p":3}`, true)
+}
+
+// testGetFollowsConcurrentWrites races reads of rows against writes to
+// them: once a write is acknowledged, no read that follows may answer an
+// older version, whichever read fetched what and when.
+func testGetFollowsConcurrentWrites(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	const rows, versions = 4, 60
+	for i := range rows {
+		insert(t, st, store.Record{ID: fmt.Sprintf("cus_%d", i), Account: "acct_a", Created: 100, Data: []byte("0")})
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for g := range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := get(t, st, "acct_a", fmt.Sprintf("cus_%d", (g+n)%rows)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	var writers sync.WaitGroup
+	for i := range rows {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			id := fmt.Sprintf("cus_%d", i)
+			for v := 1; v <= versions; v++ {
+				data := []byte(fmt.Sprint(v))
+				err := st.Update(ctx, func(tx store.Tx) error {
+					return tx.Put(ctx, table, store.Record{ID: id, Account: "acct_a", Created: 100, Data: data})
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for range 3 {
+					r, err := get(t, st, "acct_a", id)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if string(r.Data) != string(data) {
+						t.Errorf("%s: read %s after version %s was acknowledged", id, r.Data, data)
+						return
+					}
+				}
+			}
+		}()
+	}
+	writers.Wait()
+	close(stop)
+	readers.Wait()
 }
