@@ -64,8 +64,7 @@ func (s *Server) confirmPaymentIntent(c *call) (result, error) {
 			return result{}, err
 		}
 	}
-	p := c.params
-	delete(p, "client_secret")
+	p := c.params.Without("client_secret")
 	data, err := s.intents.Confirm(c.ctx, c.tx, c.account, c.path("intent"), p)
 	if err == nil && c.publishable {
 		data = publicView(data)

@@ -66,8 +66,7 @@ func (s *Server) confirmSetupIntent(c *call) (result, error) {
 			return result{}, err
 		}
 	}
-	p := c.params
-	delete(p, "client_secret")
+	p := c.params.Without("client_secret")
 	if c.publishable {
 		inferAcceptance(p, c.r)
 	}

@@ -19,6 +19,20 @@ func (m Map) Has(key string) bool {
 	return ok
 }
 
+// Without returns a copy of m (one level deep) without key: for passing
+// parameters on without one the caller has dealt with, leaving m itself as
+// it was (a write transaction may run its function again on the same
+// parameters).
+func (m Map) Without(key string) Map {
+	out := make(Map, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // Unset reports whether key was sent as an empty string (Stripe's "unset").
 func (m Map) Unset(key string) bool {
 	v, ok := m[key]

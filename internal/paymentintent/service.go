@@ -408,11 +408,7 @@ func (s *Service) useToken(ctx context.Context, tx store.Tx, account, intentID s
 	if err := confirmationtoken.SetIntent(ctx, tx, account, tok, "payment_intent", intentID); err != nil {
 		return nil, err
 	}
-	merged := param.Map{}
-	for k, v := range p {
-		merged[k] = v
-	}
-	delete(merged, "confirmation_token")
+	merged := p.Without("confirmation_token")
 	merged["payment_method"] = use.PaymentMethod
 	if use.ReturnURL != "" && !p.Has("return_url") {
 		merged["return_url"] = use.ReturnURL

@@ -22,6 +22,12 @@ var ErrConflict = errors.New("store: conflict")
 // Store opens transactions. Update runs fn in a read-write transaction that
 // commits when fn returns nil and rolls back otherwise; View runs fn on a
 // consistent read-only snapshot.
+//
+// Update may run fn more than once before it returns: again after a
+// serialization conflict (PostgreSQL), or when a group commit (SQLite)
+// replays its batch to undo a neighbour's failed write. Only the last run's
+// writes remain, so fn must start afresh each time: assign what it reports
+// to the caller rather than append to it, and leave its inputs unchanged.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error

@@ -85,10 +85,11 @@ func open(ctx context.Context, path string) (*sqlstore.DB, error) {
 			// make every queued write wait on fsyncs. checkpoint does it
 			// in the background instead.
 			//
-			// Each write of a group-commit batch runs in a savepoint,
-			// whose journal keeps the original of every page the write
-			// touches; in a temporary file that cost a write(2) per
-			// page, three times the bytes of the commit itself.
+			// A group-commit batch that must undo one of its writes
+			// runs each in a savepoint, whose journal keeps the
+			// original of every page the write touches; in a temporary
+			// file that cost a write(2) per page, three times the bytes
+			// of the commit itself.
 			_, err := c.Exec("PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY", nil)
 			return err
 		}})
@@ -285,5 +286,9 @@ var dialect = sqlstore.Dialect{
 	Retryable: func(err error) bool {
 		var se sqlite3.Error
 		return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+	},
+	InTx: func(dc any) bool {
+		c, ok := dc.(*sqlite3.SQLiteConn)
+		return ok && !c.AutoCommit()
 	},
 }

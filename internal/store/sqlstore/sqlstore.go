@@ -31,6 +31,10 @@ type Dialect struct {
 	// Retryable reports whether a transaction failed only because of a
 	// concurrent one (serialization failure, deadlock) and may be rerun.
 	Retryable func(error) bool
+	// InTx, given a driver connection (sql.Conn.Raw), reports whether it
+	// is inside a transaction: some engines end one by themselves on
+	// certain errors. Group commit asks it after a request fails.
+	InTx func(driverConn any) bool
 }
 
 // DB is a store.Store over one or two *sql.DB. Writes go to W; reads go to R,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,30 +18,31 @@ import (
 // a fresh, empty, migrated store.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := map[string]func(t *testing.T, st store.Store){
-		"InsertGet":                  testInsertGet,
-		"OtherAccountIsNotFound":     testOtherAccount,
-		"PutReplaces":                testPut,
-		"SetPrivate":                 testSetPrivate,
-		"DuplicateIDConflicts":       testDuplicate,
-		"ListNewestFirstAndPages":    testListPages,
-		"ListEndingBefore":           testListEndingBefore,
-		"ListCreatedRange":           testListCreated,
-		"ListFiltersAndPatterns":     testListFilters,
-		"ListSkipsDeleted":           testListSkipsDeleted,
-		"ListUnknownCursor":          testListUnknownCursor,
-		"RollbackLeavesNothing":      testRollback,
-		"Keys":                       testKeys,
-		"IdempotencyClaimAndReplay":  testIdempotency,
-		"IdempotencyStaleTakeover":   testIdempotencyStale,
-		"IdempotencyConcurrentClaim": testIdempotencyConcurrent,
-		"ConcurrentWritesAllLand":    testConcurrentWrites,
-		"ConcurrentFailuresIsolated": testConcurrentFailures,
-		"SubscribersFollowWrites":    testSubscribersFollowWrites,
-		"SubscribersForgetFailures":  testSubscribersForgetFailures,
-		"ListDataOnly":               testListDataOnly,
-		"PutConflicts":               testPutConflicts,
-		"GetFollowsWrites":           testGetFollowsWrites,
-		"GetFollowsConcurrentWrites": testGetFollowsConcurrentWrites,
+		"InsertGet":                    testInsertGet,
+		"OtherAccountIsNotFound":       testOtherAccount,
+		"PutReplaces":                  testPut,
+		"SetPrivate":                   testSetPrivate,
+		"DuplicateIDConflicts":         testDuplicate,
+		"ListNewestFirstAndPages":      testListPages,
+		"ListEndingBefore":             testListEndingBefore,
+		"ListCreatedRange":             testListCreated,
+		"ListFiltersAndPatterns":       testListFilters,
+		"ListSkipsDeleted":             testListSkipsDeleted,
+		"ListUnknownCursor":            testListUnknownCursor,
+		"RollbackLeavesNothing":        testRollback,
+		"Keys":                         testKeys,
+		"IdempotencyClaimAndReplay":    testIdempotency,
+		"IdempotencyStaleTakeover":     testIdempotencyStale,
+		"IdempotencyConcurrentClaim":   testIdempotencyConcurrent,
+		"ConcurrentWritesAllLand":      testConcurrentWrites,
+		"ConcurrentFailuresIsolated":   testConcurrentFailures,
+		"FailuresBeforeWritingRunOnce": testFailuresBeforeWriting,
+		"SubscribersFollowWrites":      testSubscribersFollowWrites,
+		"SubscribersForgetFailures":    testSubscribersForgetFailures,
+		"ListDataOnly":                 testListDataOnly,
+		"PutConflicts":                 testPutConflicts,
+		"GetFollowsWrites":             testGetFollowsWrites,
+		"GetFollowsConcurrentWrites":   testGetFollowsConcurrentWrites,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -511,6 +513,45 @@ func testConcurrentFailures(t *testing.T, st store.Store) {
 		if n%3 == 0 {
 			t.Fatalf("failed write %s landed", id)
 		}
+	}
+}
+
+// testFailuresBeforeWriting interleaves writes that fail before writing
+// anything (a state check, say) with writes that succeed: however the
+// engine groups them, there is nothing to undo, so no function runs twice
+// (Update may rerun a function, but only to undo a neighbour's write).
+func testFailuresBeforeWriting(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	var runs [60]atomic.Int32
+	var wg sync.WaitGroup
+	for i := range len(runs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.Update(ctx, func(tx store.Tx) error {
+				runs[i].Add(1)
+				if i%3 == 0 {
+					if _, err := tx.Get(ctx, table, "acct_a", "cus_missing"); !errors.Is(err, store.ErrNotFound) {
+						return fmt.Errorf("get: %v", err)
+					}
+					return boom
+				}
+				return tx.Insert(ctx, table, rec("acct_a", fmt.Sprintf("cus_%03d", i), 100, ""))
+			})
+			if (i%3 == 0) != errors.Is(err, boom) {
+				t.Errorf("write %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range runs {
+		if n := runs[i].Load(); n != 1 {
+			t.Errorf("write %d ran %d times", i, n)
+		}
+	}
+	if ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 100}); len(ids) != 40 {
+		t.Fatalf("%d rows, want 40", len(ids))
 	}
 }
 
