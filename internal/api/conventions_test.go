@@ -391,7 +391,7 @@ func TestTwoNodes(t *testing.T) {
 
 // TestLargeResponses_ArriveWhole: a response larger than net/http's buffer
 // in front of the connection (here a page of 40 customers of about 4 KB
-// each) leaves in several writes with the connection corked; it must reach
+// each) leaves in several writes held back and sent as one; it must reach
 // the client whole, with the length it announces.
 func TestLargeResponses_ArriveWhole(t *testing.T) {
 	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {

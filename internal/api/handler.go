@@ -243,16 +243,18 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 	// A known length lets the body go out in one write instead of chunks.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	c, _ := r.Context().Value(connKey{}).(net.Conn)
-	if c == nil || len(body) < connBuffer {
+	c, _ := r.Context().Value(connKey{}).(*heldConn)
+	f, _ := w.(http.Flusher)
+	if c == nil || f == nil || len(body) < connBuffer {
 		w.Write(body)
 		return
 	}
-	// net/http writes through a 4 KB buffer: a larger response (a page of
-	// a list) leaves in two write(2)s, the buffer and then the rest, and
-	// over loopback each costs the sender's core a segment sent and one
-	// received. Corked, the kernel sends them as one.
-	corked(c, func() { w.Write(body) })
+	// Larger than net/http's buffer: without holding, the response would
+	// leave in several writes (see heldConn).
+	c.writeHeld(func() {
+		w.Write(body)
+		f.Flush()
+	})
 }
 
 // connBuffer is the size of net/http's buffer in front of a connection.
@@ -261,7 +263,7 @@ const connBuffer = 4 << 10
 type connKey struct{}
 
 // ConnContext is the http.Server hook that gives handlers their
-// connection, for writeJSON.
+// connection (one that Listener accepted), for writeJSON.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }

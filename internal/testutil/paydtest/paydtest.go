@@ -152,6 +152,7 @@ func StartWith(t testing.TB, st store.Store, opts Options) *Server {
 	h := api.New(api.Config{Store: st, Logger: log, Now: now, DebitSettleDelay: time.Nanosecond})
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnContext = api.ConnContext // as server.Run does
+	srv.Listener = api.Listener(srv.Listener)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Server{URL: srv.URL, Store: st, Accounts: accts, API: h, t: t, srv: srv}
