@@ -45,6 +45,9 @@ func (s *Server) listEvents(c *call) (result, error) {
 	return list(c, event.Table, "event", "/v1/events", q)
 }
 
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // eventTypeFilter turns type names, where * is a wildcard as in Stripe's
 // "customer.*", into a filter on the type column.
 func eventTypeFilter(q *store.ListQuery, types []string) error {
@@ -54,7 +57,7 @@ func eventTypeFilter(q *store.ListQuery, types []string) error {
 			f.Values = append(f.Values, t)
 			continue
 		}
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(t)
+		esc := likeEscaper.Replace(t)
 		f.Patterns = append(f.Patterns, strings.ReplaceAll(esc, "*", "%"))
 	}
 	q.Filters = append(q.Filters, f)
