@@ -52,17 +52,20 @@ func (c *heldConn) CloseWrite() error {
 }
 
 // writeHeld runs write with the connection's writes held, then sends what
-// it wrote in one write.
+// it wrote in one write. Should write panic, nothing held is sent and the
+// connection writes straight through again.
 func (c *heldConn) writeHeld(write func()) error {
 	buf := heldBufs.Get().(*[]byte)
 	c.held = buf
+	defer func() {
+		c.held = nil
+		if cap(*buf) <= maxHeldBuf {
+			*buf = (*buf)[:0]
+			heldBufs.Put(buf)
+		}
+	}()
 	write()
-	c.held = nil
 	_, err := c.Conn.Write(*buf)
-	if cap(*buf) <= maxHeldBuf {
-		*buf = (*buf)[:0]
-		heldBufs.Put(buf)
-	}
 	return err
 }
 

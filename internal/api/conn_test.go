@@ -42,3 +42,21 @@ func TestHeldConn(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldConn_Panic: a write that panics while held sends nothing of what
+// it held and leaves the connection writing straight through.
+func TestHeldConn_Panic(t *testing.T) {
+	under := &countingConn{}
+	c := &heldConn{Conn: under}
+	func() {
+		defer func() { recover() }()
+		c.writeHeld(func() {
+			c.Write([]byte("half a response"))
+			panic("handler")
+		})
+	}()
+	c.Write([]byte("next"))
+	if len(under.writes) != 1 || string(under.writes[0]) != "next" {
+		t.Fatalf("writes after a panic: %q", under.writes)
+	}
+}

@@ -166,7 +166,8 @@ var errReplay = errors.New("replay the batch with savepoints")
 // SAVEPOINT. A savepoint keeps the original of every page a request
 // touches, and a batch's requests touch the same pages (the right edges
 // of the same indexes), so guarding every request cost a copy of those
-// pages per request: create+confirm ran 12% slower with it. The replay
+// pages per request: create ran a quarter slower with it, create+confirm
+// up to a tenth. The replay
 // runs the functions of the requests before the failed one a second time,
 // which store.Store's contract allows (see Update).
 func (b *batcher) attempt(batch []*writeReq, errs []error, touched *[]cacheKey, guarded bool) error {
