@@ -1,11 +1,8 @@
 package api
 
 import (
-	"net"
-
 	"github.com/payd/payd/internal/confirmationtoken"
 	"github.com/payd/payd/internal/customersession"
-	"github.com/payd/payd/internal/param"
 )
 
 // confirmationTokenRoutes registers the two resources of finalizing
@@ -48,36 +45,10 @@ func (s *Server) createTestConfirmationToken(c *call) (result, error) {
 
 func (s *Server) createConfirmationToken(c *call) (result, error) {
 	if c.publishable {
-		inferOnlineAcceptance(c)
+		inferAcceptance(c.params, c.r)
 	}
 	data, err := s.confirmationTokenService().Create(c.ctx, c.tx, c.account, c.params, c.publishable)
 	return result{body: data}, err
-}
-
-// inferOnlineAcceptance fills in where an online mandate was accepted from
-// when the browser left it out, as Stripe does for client-side requests:
-// the browser cannot know its public IP address, and the request itself is
-// the acceptance.
-func inferOnlineAcceptance(c *call) {
-	ca := c.params.Map("mandate_data").Map("customer_acceptance")
-	if ca == nil || ca.Str("type") != "online" {
-		return
-	}
-	online := ca.Map("online")
-	if online == nil {
-		online = param.Map{}
-		ca["online"] = map[string]any(online)
-	}
-	if online.Str("ip_address") == "" {
-		host, _, err := net.SplitHostPort(c.r.RemoteAddr)
-		if err != nil {
-			host = c.r.RemoteAddr
-		}
-		online["ip_address"] = host
-	}
-	if online.Str("user_agent") == "" && c.r.UserAgent() != "" {
-		online["user_agent"] = c.r.UserAgent()
-	}
 }
 
 func (s *Server) createCustomerSession(c *call) (result, error) {

@@ -113,7 +113,8 @@ func (s *Server) retrieveMandate(c *call) (result, error) {
 
 // inferAcceptance fills an online customer acceptance that a browser sent
 // without ip_address or user_agent (Stripe's client-key form allows that:
-// it infers them from the request) with what this request shows.
+// it infers them from the request) with what this request shows: for a
+// SetupIntent's confirmation and a ConfirmationToken alike.
 func inferAcceptance(p param.Map, r *http.Request) {
 	ca := p.Map("mandate_data").Map("customer_acceptance")
 	if ca == nil || ca.Str("type") != "online" {
@@ -127,7 +128,7 @@ func inferAcceptance(p param.Map, r *http.Request) {
 	if on.Str("ip_address") == "" {
 		on["ip_address"] = clientIP(r)
 	}
-	if on.Str("user_agent") == "" {
+	if on.Str("user_agent") == "" && r.UserAgent() != "" {
 		on["user_agent"] = r.UserAgent()
 	}
 }
