@@ -48,3 +48,43 @@ func TestOneOwner(t *testing.T) {
 	}
 	third.Close()
 }
+
+// The dialect's InTx, which group commit asks after a failed write, tells
+// a connection inside a transaction from one outside.
+func TestDialectInTx(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "payd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	inTx := func() bool {
+		var in bool
+		if err := conn.Raw(func(dc any) error { in = db.Dialect.InTx(dc); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	if inTx() {
+		t.Fatal("InTx before BEGIN")
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inTx() {
+		t.Fatal("not InTx after BEGIN")
+	}
+	if _, err := tx.Exec("ROLLBACK"); err != nil { // as the engine ends one by itself
+		t.Fatal(err)
+	}
+	if inTx() {
+		t.Fatal("InTx after the transaction ended")
+	}
+	tx.Rollback()
+}

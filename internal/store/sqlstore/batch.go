@@ -134,8 +134,9 @@ func (b *batcher) gather(batch []*writeReq) []*writeReq {
 func (b *batcher) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	var touched []cacheKey // the rows the batch writes, over every attempt
+	// Each replay leaves out one more failed request, so this ends.
 	commitErr := b.attempt(batch, errs, &touched, false)
-	if errors.Is(commitErr, errReplay) {
+	for errors.Is(commitErr, errReplay) {
 		commitErr = b.attempt(batch, errs, &touched, true)
 	}
 	// Committed or not, before anyone is answered.
@@ -151,7 +152,8 @@ func (b *batcher) run(batch []*writeReq) {
 }
 
 // errReplay reports that attempt rolled back a batch in which a request
-// failed after writing: the batch must run again with savepoints.
+// failed after writing, or after which the engine had ended the
+// transaction: the batch must run again with savepoints, without it.
 var errReplay = errors.New("replay the batch with savepoints")
 
 // attempt runs the batch's requests in one transaction and commits it.
@@ -167,9 +169,9 @@ var errReplay = errors.New("replay the batch with savepoints")
 // touches, and a batch's requests touch the same pages (the right edges
 // of the same indexes), so guarding every request cost a copy of those
 // pages per request: create ran a quarter slower with it, create+confirm
-// up to a tenth. The replay
-// runs the functions of the requests before the failed one a second time,
-// which store.Store's contract allows (see Update).
+// up to a tenth. The replay runs the functions of the requests before the
+// failed one a second time, which store.Store's contract allows (see
+// Update).
 func (b *batcher) attempt(batch []*writeReq, errs []error, touched *[]cacheKey, guarded bool) error {
 	ctx := context.Background()
 	conn, err := b.db.Conn(ctx)
@@ -221,13 +223,15 @@ func (b *batcher) attempt(batch []*writeReq, errs []error, touched *[]cacheKey, 
 		switch {
 		case errs[i] == nil:
 			ran = true
-		case !guarded && (w.wrote || !b.inTx(conn)):
+		case (!guarded && w.wrote) || !b.inTx(conn):
 			// An engine may end a transaction by itself on some errors
-			// (SQLite on a full disk or an I/O error): the requests after
-			// would run outside it, each statement its own commit.
-			if err := sqlTx.Rollback(); err != nil {
-				return fmt.Errorf("rollback: %w", err)
-			}
+			// (SQLite on a full disk or an I/O error), taking the writes
+			// before with it; the requests after would run outside it,
+			// each statement its own commit. Its rollback then fails for
+			// want of a transaction, and in any case nothing of this
+			// attempt is left: replay. (Should the transaction somehow
+			// still be open, the replay's BEGIN says so.)
+			sqlTx.Rollback()
 			return errReplay
 		case guarded:
 			subs.forget()
