@@ -119,8 +119,13 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 // transaction would cost more than the read. Reads of one View therefore
 // each see the latest committed state rather than one snapshot, which no
 // API read depends on.
+//
+// The reads run without the caller's context, as writes do: every API read
+// is one indexed statement over a bounded page, shorter than noticing a
+// gone client would take, and a cancelable context costs database/sql a
+// watcher goroutine per query and the driver an interrupt hook.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return fn(&tx{tx: db.R, d: &db.Dialect, subs: &subscribers{}, cache: db.cache})
+	return fn(&tx{tx: uncancelable{db.R}, d: &db.Dialect, subs: &subscribers{}, cache: db.cache})
 }
 
 func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
