@@ -134,6 +134,7 @@ func open(ctx context.Context, path string) (*sqlstore.DB, error) {
 
 	db := sqlstore.New(w, r, dialect)
 	db.EnableRecordCache(recordCacheBytes)
+	db.DetachReads()
 	db.EnableGroupCommit(ck.restart)
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -159,3 +159,29 @@ func TestBatch_GuardsWhileFailuresAreCommon(t *testing.T) {
 		t.Fatalf("%d rows (%d of failed writes), want %d and 0", rows, failedRows, want)
 	}
 }
+
+// TestDetachReads: a read under a canceled context fails, as database/sql
+// makes it, unless reads are detached from the caller's context.
+func TestDetachReads(t *testing.T) {
+	db, _ := batchDB(t)
+	if err := db.Update(context.Background(), func(stx store.Tx) error {
+		return stx.Insert(context.Background(), "t", store.Record{ID: "r_1", Account: "acct_a", Created: 1, Data: []byte(`{}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	read := func() error {
+		return db.View(ctx, func(stx store.Tx) error {
+			_, err := stx.Get(ctx, "t", "acct_a", "r_1")
+			return err
+		})
+	}
+	if err := read(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("attached read under a canceled context: %v, want context.Canceled", err)
+	}
+	db.DetachReads()
+	if err := read(); err != nil {
+		t.Fatalf("detached read under a canceled context: %v", err)
+	}
+}

@@ -41,13 +41,15 @@ type Dialect struct {
 // which for SQLite is a separate pool of read-only connections so that reads
 // never queue behind the single writer.
 type DB struct {
-	W, R      *sql.DB
-	Dialect   Dialect
-	closers   []func() error
-	batch     *batcher
-	cache     *recordCache
-	closeOnce sync.Once
-	closeErr  error
+	W, R    *sql.DB
+	Dialect Dialect
+	closers []func() error
+	batch   *batcher
+	cache   *recordCache
+	// detachReads: see DetachReads.
+	detachReads bool
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // New wraps already-open pools.
@@ -70,6 +72,12 @@ func (db *DB) EnableGroupCommit(between func()) {
 func (db *DB) EnableRecordCache(maxBytes int) {
 	db.cache = newRecordCache(maxBytes)
 }
+
+// DetachReads makes reads run without the caller's context (see View).
+// Only for an engine in this process (SQLite), whose reads cannot hang on
+// a network or a stuck server: over a network the caller's context is what
+// ends a read that would never answer.
+func (db *DB) DetachReads() { db.detachReads = true }
 
 // OnClose registers cleanup to run after the pools are closed.
 func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
@@ -120,12 +128,17 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 // each see the latest committed state rather than one snapshot, which no
 // API read depends on.
 //
-// The reads run without the caller's context, as writes do: every API read
-// is one indexed statement over a bounded page, shorter than noticing a
-// gone client would take, and a cancelable context costs database/sql a
-// watcher goroutine per query and the driver an interrupt hook.
+// After DetachReads the reads run without the caller's context, as group
+// commit's writes do: a local read is one indexed statement over a bounded
+// page, shorter than noticing a gone client would take, and a cancelable
+// context costs database/sql a watcher goroutine per query and the driver
+// an interrupt hook.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return fn(&tx{tx: uncancelable{db.R}, d: &db.Dialect, subs: &subscribers{}, cache: db.cache})
+	var q querier = db.R
+	if db.detachReads {
+		q = uncancelable{db.R}
+	}
+	return fn(&tx{tx: q, d: &db.Dialect, subs: &subscribers{}, cache: db.cache})
 }
 
 func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
