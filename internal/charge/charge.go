@@ -183,7 +183,7 @@ func Save(ctx context.Context, tx store.Tx, account string, now int64, c *Charge
 
 // put writes the charge and returns its JSON.
 func put(ctx context.Context, tx store.Tx, account string, c *Charge, insert bool) ([]byte, error) {
-	data, err := json.Marshal(c)
+	data, err := marshal(c)
 	if err != nil {
 		return nil, err
 	}

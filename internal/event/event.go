@@ -10,9 +10,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/payd/payd/internal/jsonw"
 	"reflect"
 	"slices"
-	"strconv"
 
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/store"
@@ -227,60 +227,28 @@ func PreviousAttributes(before, after []byte) (map[string]any, error) {
 // in as it is: it is payd's own rendering, already valid JSON, and
 // re-validating a few kilobytes on every write showed in profiles.
 func (e Event) marshal() ([]byte, error) {
-	b := make([]byte, 0, len(e.Data.Object)+384)
-	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
-	b = append(b, `,"object":"event","api_version":`...)
-	b = appendString(b, e.APIVersion)
-	b = append(b, `,"created":`...)
-	b = strconv.AppendInt(b, e.Created, 10)
-	b = append(b, `,"data":{"object":`...)
-	b = append(b, e.Data.Object...)
-	if e.Data.PreviousAttributes != nil {
-		prev, err := json.Marshal(e.Data.PreviousAttributes)
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, `,"previous_attributes":`...)
-		b = append(b, prev...)
+	var w jsonw.Object
+	w.Begin(make([]byte, 0, len(e.Data.Object)+384))
+	w.String("id", e.ID)
+	w.String("object", e.Object)
+	w.String("api_version", e.APIVersion)
+	w.Int("created", e.Created)
+	w.Open("data")
+	w.Raw("object", e.Data.Object)
+	if len(e.Data.PreviousAttributes) > 0 { // omitempty
+		w.Value("previous_attributes", e.Data.PreviousAttributes)
 	}
-	b = append(b, `},"livemode":`...)
-	b = strconv.AppendBool(b, e.Livemode)
-	b = append(b, `,"pending_webhooks":`...)
-	b = strconv.AppendInt(b, e.PendingWebhooks, 10)
-	b = append(b, `,"request":`...)
-	if e.Request == nil {
-		b = append(b, "null"...)
+	w.Close()
+	w.Bool("livemode", e.Livemode)
+	w.Int("pending_webhooks", e.PendingWebhooks)
+	if r := e.Request; r != nil {
+		w.Open("request")
+		w.OptString("id", r.ID)
+		w.OptString("idempotency_key", r.IdempotencyKey)
+		w.Close()
 	} else {
-		b = append(b, `{"id":`...)
-		b = appendOptional(b, e.Request.ID)
-		b = append(b, `,"idempotency_key":`...)
-		b = appendOptional(b, e.Request.IdempotencyKey)
-		b = append(b, '}')
+		w.Null("request")
 	}
-	b = append(b, `,"type":`...)
-	b = appendString(b, e.Type)
-	return append(b, '}'), nil
-}
-
-func appendOptional(b []byte, s *string) []byte {
-	if s == nil {
-		return append(b, "null"...)
-	}
-	return appendString(b, *s)
-}
-
-// appendString appends s as encoding/json renders a string: quoted as it
-// is when every byte is printable ASCII that needs no escape (ids, types,
-// versions), through encoding/json otherwise.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	w.String("type", e.Type)
+	return w.End()
 }

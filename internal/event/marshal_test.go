@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/payd/payd/internal/testutil/jsoncheck"
 )
 
 // TestMarshal_MatchesEncodingJSON pins the hand-written rendering to what
@@ -32,4 +34,8 @@ func TestMarshal_MatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	}
+}
+
+func TestMarshal_AgreesWithEncodingJSON(t *testing.T) {
+	jsoncheck.Agrees(t, func(e *Event) ([]byte, error) { return e.marshal() })
 }

@@ -177,7 +177,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 	if !approve {
 		now := s.Now().Unix()
 		l.pi.Status, l.pi.NextAction = RequiresPaymentMethod, nil
-		pmJSON, _ := json.Marshal(pm)
+		pmJSON, _ := pm.JSON()
 		code, msg := "payment_intent_authentication_failure",
 			"The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
 		l.pi.LastPaymentError = map[string]any{"type": "invalid_request_error", "code": code, "message": msg,
@@ -193,7 +193,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 	if e, ok := errs.As(err); ok && e.Committed {
 		// The decline after authentication is the intent's state now;
 		// the page shows the intent, not an API error.
-		return json.Marshal(l.pi)
+		return marshal(l.pi)
 	}
 	return data, err
 }
@@ -235,7 +235,7 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 	if err != nil {
 		return err
 	}
-	pmJSON, _ := json.Marshal(pm)
+	pmJSON, _ := pm.JSON()
 	pi.Status = RequiresPaymentMethod
 	pi.LastPaymentError = map[string]any{"type": "invalid_request_error", "code": failure, "message": msg,
 		"charge": ch.ID, "payment_method": json.RawMessage(pmJSON)}

@@ -180,7 +180,7 @@ func Get(ctx context.Context, tx store.Tx, account, intentID string) ([]byte, er
 
 // save writes the intent and records the given event types in order.
 func (s *Service) save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, types ...string) ([]byte, error) {
-	data, err := json.Marshal(l.pi)
+	data, err := marshal(l.pi)
 	if err != nil {
 		return nil, err
 	}

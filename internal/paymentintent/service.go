@@ -126,7 +126,7 @@ func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, 
 	if confirm {
 		// The created event shows the intent as created; the row is
 		// written once, by the confirmation, with its outcome.
-		data, err := json.Marshal(pi)
+		data, err := marshal(pi)
 		if err != nil {
 			return nil, err
 		}
@@ -522,7 +522,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		}
 		pi.LatestCharge = &ch.ID
 		pi.Status = RequiresPaymentMethod
-		pmJSON, _ := json.Marshal(pm)
+		pmJSON, _ := pm.JSON()
 		pi.LastPaymentError = map[string]any{"type": "card_error", "code": o.Code, "message": o.Message,
 			"charge": ch.ID, "payment_method": json.RawMessage(pmJSON),
 			"doc_url": "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(o.Code, "_", "-")}
@@ -619,7 +619,7 @@ func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, l
 }
 
 func (s *Service) charge(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent, pm *paymentmethod.PaymentMethod, status string, captured, threeDS bool, o processor.Outcome, now time.Time) (*charge.Charge, error) {
-	bd, _ := json.Marshal(pm.BillingDetails)
+	bd := pm.BillingDetails.JSON()
 	return charge.Create(ctx, tx, charge.New{
 		Account: account, Created: now.Unix(), Amount: pi.Amount, Currency: pi.Currency, Customer: pi.Customer,
 		Description: pi.Description, PaymentIntent: pi.ID, PaymentMethod: pm.ID, BillingDetails: bd,

@@ -456,7 +456,7 @@ func (s *Service) save(ctx context.Context, tx store.Tx, account string, pm *Pay
 }
 
 func record(account string, pm *PaymentMethod) (store.Record, error) {
-	data, err := json.Marshal(pm)
+	data, err := marshal(pm)
 	if err != nil {
 		return store.Record{}, err
 	}
