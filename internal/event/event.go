@@ -227,28 +227,25 @@ func PreviousAttributes(before, after []byte) (map[string]any, error) {
 // in as it is: it is payd's own rendering, already valid JSON, and
 // re-validating a few kilobytes on every write showed in profiles.
 func (e Event) marshal() ([]byte, error) {
-	var w jsonw.Object
-	w.Begin(make([]byte, 0, len(e.Data.Object)+384))
-	w.String("id", e.ID)
-	w.String("object", e.Object)
-	w.String("api_version", e.APIVersion)
-	w.Int("created", e.Created)
-	w.Open("data")
-	w.Raw("object", e.Data.Object)
+	var err error
+	b := make([]byte, 0, len(e.Data.Object)+384)
+	b = jsonw.String(b, `{"id":`, e.ID)
+	b = jsonw.String(b, `,"object":`, e.Object)
+	b = jsonw.String(b, `,"api_version":`, e.APIVersion)
+	b = jsonw.Int(b, `,"created":`, e.Created)
+	b = jsonw.Raw(b, `,"data":{"object":`, e.Data.Object)
 	if len(e.Data.PreviousAttributes) > 0 { // omitempty
-		w.Value("previous_attributes", e.Data.PreviousAttributes)
+		b = jsonw.Value(b, `,"previous_attributes":`, e.Data.PreviousAttributes, &err)
 	}
-	w.Close()
-	w.Bool("livemode", e.Livemode)
-	w.Int("pending_webhooks", e.PendingWebhooks)
+	b = jsonw.Bool(b, `},"livemode":`, e.Livemode)
+	b = jsonw.Int(b, `,"pending_webhooks":`, e.PendingWebhooks)
 	if r := e.Request; r != nil {
-		w.Open("request")
-		w.OptString("id", r.ID)
-		w.OptString("idempotency_key", r.IdempotencyKey)
-		w.Close()
+		b = jsonw.OptString(b, `,"request":{"id":`, r.ID)
+		b = jsonw.OptString(b, `,"idempotency_key":`, r.IdempotencyKey)
+		b = append(b, '}')
 	} else {
-		w.Null("request")
+		b = append(b, `,"request":null`...)
 	}
-	w.String("type", e.Type)
-	return w.End()
+	b = jsonw.String(b, `,"type":`, e.Type)
+	return append(b, '}'), err
 }

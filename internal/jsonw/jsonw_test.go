@@ -53,40 +53,43 @@ type inner struct {
 	Y any    `json:"y"`
 }
 
-func (n *inner) AppendJSON(w *jsonw.Object) {
-	w.String("x", n.X)
-	w.Value("y", n.Y)
+func (n *inner) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = jsonw.String(b, `{"x":`, n.X)
+	b = jsonw.Value(b, `,"y":`, n.Y, &err)
+	return append(b, '}'), err
 }
 
-func TestObject_AgreesWithEncodingJSON(t *testing.T) {
+func TestFields_AgreeWithEncodingJSON(t *testing.T) {
 	jsoncheck.Agrees(t, func(v *sample) ([]byte, error) {
-		var w jsonw.Object
-		w.Begin(nil)
-		w.String("s", v.S)
-		w.OptString("p", v.P)
-		w.Int("i", v.I)
-		w.OptInt("pi", v.PI)
-		w.Bool("b", v.B)
-		w.Strings("l", v.L)
-		w.StringMap("m", v.M)
-		w.Raw("r", v.R)
-		w.Value("a", v.A)
-		w.Value("ma", v.MA)
+		var err error
+		b := jsonw.String(nil, `{"s":`, v.S)
+		b = jsonw.OptString(b, `,"p":`, v.P)
+		b = jsonw.Int(b, `,"i":`, v.I)
+		b = jsonw.OptInt(b, `,"pi":`, v.PI)
+		b = jsonw.Bool(b, `,"b":`, v.B)
+		b = jsonw.Strings(b, `,"l":`, v.L)
+		b = jsonw.StringMap(b, `,"m":`, v.M)
+		b = jsonw.Raw(b, `,"r":`, v.R)
+		b = jsonw.Value(b, `,"a":`, v.A, &err)
+		b = jsonw.Value(b, `,"ma":`, v.MA, &err)
 		if v.N != nil {
-			w.Value("n", v.N) // an Appender among values
+			b = jsonw.Value(b, `,"n":`, v.N, &err) // an Appender among values
 		} else {
-			w.Null("n")
+			b = append(b, `,"n":null`...)
 		}
-		return w.End()
+		return append(b, '}'), err
 	})
 }
 
-// A value encoding/json refuses is an error, not a silent gap.
-func TestObject_ReportsAnEncodingError(t *testing.T) {
-	var w jsonw.Object
-	w.Begin(nil)
-	w.Value("c", make(chan int))
-	if _, err := w.End(); err == nil {
-		t.Fatal("no error for a channel")
+// A value encoding/json refuses is an error, not a silent gap, and the
+// first error is the one kept.
+func TestValue_ReportsAnEncodingError(t *testing.T) {
+	var err error
+	b := jsonw.Value(nil, `{"c":`, make(chan int), &err)
+	first := err
+	jsonw.Value(b, `,"f":`, func() {}, &err)
+	if first == nil || err != first {
+		t.Fatalf("errors: %v, then %v", first, err)
 	}
 }

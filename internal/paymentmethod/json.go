@@ -4,149 +4,128 @@ import "github.com/payd/payd/internal/jsonw"
 
 // marshal renders the method as encoding/json would (see jsonw).
 func marshal(pm *PaymentMethod) ([]byte, error) {
-	var w jsonw.Object
-	w.Begin(make([]byte, 0, 1024))
-	w.String("id", pm.ID)
-	w.String("object", pm.Object)
-	w.String("allow_redisplay", pm.AllowRedisplay)
-	if pm.AmazonPay != nil {
-		w.Open("amazon_pay")
-		w.Close()
+	var err error
+	b := make([]byte, 0, 1024)
+	b = jsonw.String(b, `{"id":`, pm.ID)
+	b = jsonw.String(b, `,"object":`, pm.Object)
+	b = jsonw.String(b, `,"allow_redisplay":`, pm.AllowRedisplay)
+	if pm.AmazonPay != nil { // omitempty
+		b = append(b, `,"amazon_pay":{}`...)
 	}
-	w.Append("billing_details", &pm.BillingDetails)
-	if c := pm.Card; c != nil {
-		w.Open("card")
-		w.String("brand", c.Brand)
-		checks(&w, c.Checks)
-		w.OptString("country", c.Country)
-		w.OptString("display_brand", c.DisplayBrand)
-		w.Int("exp_month", c.ExpMonth)
-		w.Int("exp_year", c.ExpYear)
-		w.OptString("fingerprint", c.Fingerprint)
-		w.String("funding", c.Funding)
-		w.Value("generated_from", c.GeneratedFrom)
-		w.String("last4", c.Last4)
+	b = append(b, `,"billing_details":`...)
+	b = pm.BillingDetails.appendJSON(b)
+	if c := pm.Card; c != nil { // omitempty
+		b = jsonw.String(b, `,"card":{"brand":`, c.Brand)
+		b = appendChecks(b, c.Checks)
+		b = jsonw.OptString(b, `,"country":`, c.Country)
+		b = jsonw.OptString(b, `,"display_brand":`, c.DisplayBrand)
+		b = jsonw.Int(b, `,"exp_month":`, c.ExpMonth)
+		b = jsonw.Int(b, `,"exp_year":`, c.ExpYear)
+		b = jsonw.OptString(b, `,"fingerprint":`, c.Fingerprint)
+		b = jsonw.String(b, `,"funding":`, c.Funding)
+		b = jsonw.Value(b, `,"generated_from":`, c.GeneratedFrom, &err)
+		b = jsonw.String(b, `,"last4":`, c.Last4)
 		if n := c.Networks; n != nil {
-			w.Open("networks")
-			w.Strings("available", n.Available)
-			w.OptString("preferred", n.Preferred)
-			w.Close()
+			b = jsonw.Strings(b, `,"networks":{"available":`, n.Available)
+			b = jsonw.OptString(b, `,"preferred":`, n.Preferred)
+			b = append(b, '}')
 		} else {
-			w.Null("networks")
+			b = append(b, `,"networks":null`...)
 		}
-		w.OptString("regulated_status", c.RegulatedStatus)
+		b = jsonw.OptString(b, `,"regulated_status":`, c.RegulatedStatus)
 		if u := c.ThreeDSecureUsage; u != nil {
-			w.Open("three_d_secure_usage")
-			w.Bool("supported", u.Supported)
-			w.Close()
+			b = jsonw.Bool(b, `,"three_d_secure_usage":{"supported":`, u.Supported)
+			b = append(b, '}')
 		} else {
-			w.Null("three_d_secure_usage")
+			b = append(b, `,"three_d_secure_usage":null`...)
 		}
-		w.Value("wallet", c.Wallet)
-		w.Close()
+		b = jsonw.Value(b, `,"wallet":`, c.Wallet, &err)
+		b = append(b, '}')
 	}
-	w.Int("created", pm.Created)
-	w.OptString("customer", pm.Customer)
-	w.OptString("customer_account", pm.CustomerAccount)
-	w.Bool("livemode", pm.Livemode)
-	w.StringMap("metadata", pm.Metadata)
-	if pm.SEPADebit != nil {
-		w.Value("sepa_debit", pm.SEPADebit)
+	b = jsonw.Int(b, `,"created":`, pm.Created)
+	b = jsonw.OptString(b, `,"customer":`, pm.Customer)
+	b = jsonw.OptString(b, `,"customer_account":`, pm.CustomerAccount)
+	b = jsonw.Bool(b, `,"livemode":`, pm.Livemode)
+	b = jsonw.StringMap(b, `,"metadata":`, pm.Metadata)
+	if pm.SEPADebit != nil { // omitempty
+		b = jsonw.Value(b, `,"sepa_debit":`, pm.SEPADebit, &err)
 	}
-	w.String("type", pm.Type)
-	if pm.USBankAccount != nil {
-		w.Value("us_bank_account", pm.USBankAccount)
+	b = jsonw.String(b, `,"type":`, pm.Type)
+	if pm.USBankAccount != nil { // omitempty
+		b = jsonw.Value(b, `,"us_bank_account":`, pm.USBankAccount, &err)
 	}
-	return w.End()
+	return append(b, '}'), err
 }
 
 // JSON renders the method as encoding/json would.
 func (pm *PaymentMethod) JSON() ([]byte, error) { return marshal(pm) }
 
-// AppendJSON writes billing_details (see jsonw.Appender).
-func (bd *BillingDetails) AppendJSON(w *jsonw.Object) {
-	w.Open("address")
-	a := &bd.Address
-	w.OptString("city", a.City)
-	w.OptString("country", a.Country)
-	w.OptString("line1", a.Line1)
-	w.OptString("line2", a.Line2)
-	w.OptString("postal_code", a.PostalCode)
-	w.OptString("state", a.State)
-	w.Close()
-	w.OptString("email", bd.Email)
-	w.OptString("name", bd.Name)
-	w.OptString("phone", bd.Phone)
-	w.OptString("tax_id", bd.TaxID)
-}
-
 // JSON renders billing_details as encoding/json would.
-func (bd *BillingDetails) JSON() []byte {
-	var w jsonw.Object
-	w.Begin(make([]byte, 0, 160))
-	bd.AppendJSON(&w)
-	b, _ := w.End() // only values written through encoding/json can fail
-	return b
+func (bd *BillingDetails) JSON() []byte { return bd.appendJSON(make([]byte, 0, 160)) }
+
+func (bd *BillingDetails) appendJSON(b []byte) []byte {
+	a := &bd.Address
+	b = jsonw.OptString(b, `{"address":{"city":`, a.City)
+	b = jsonw.OptString(b, `,"country":`, a.Country)
+	b = jsonw.OptString(b, `,"line1":`, a.Line1)
+	b = jsonw.OptString(b, `,"line2":`, a.Line2)
+	b = jsonw.OptString(b, `,"postal_code":`, a.PostalCode)
+	b = jsonw.OptString(b, `,"state":`, a.State)
+	b = jsonw.OptString(b, `},"email":`, bd.Email)
+	b = jsonw.OptString(b, `,"name":`, bd.Name)
+	b = jsonw.OptString(b, `,"phone":`, bd.Phone)
+	b = jsonw.OptString(b, `,"tax_id":`, bd.TaxID)
+	return append(b, '}')
 }
 
-func checks(w *jsonw.Object, c *Checks) {
+// appendChecks appends the "checks" field, after another.
+func appendChecks(b []byte, c *Checks) []byte {
 	if c == nil {
-		w.Null("checks")
-		return
+		return append(b, `,"checks":null`...)
 	}
-	w.Open("checks")
-	w.OptString("address_line1_check", c.AddressLine1Check)
-	w.OptString("address_postal_code_check", c.AddressPostalCodeCheck)
-	w.OptString("cvc_check", c.CVCCheck)
-	w.Close()
+	b = jsonw.OptString(b, `,"checks":{"address_line1_check":`, c.AddressLine1Check)
+	b = jsonw.OptString(b, `,"address_postal_code_check":`, c.AddressPostalCodeCheck)
+	b = jsonw.OptString(b, `,"cvc_check":`, c.CVCCheck)
+	return append(b, '}')
 }
 
-// AppendJSON writes a card payment's details (see jsonw.Appender): a
-// charge's payment_method_details holds them.
-func (c *cardCharge) AppendJSON(w *jsonw.Object) {
-	w.Int("amount_authorized", c.AmountAuthorized)
-	w.OptString("authorization_code", c.AuthorizationCode)
-	w.String("brand", c.Brand)
-	checks(w, c.Checks)
-	w.OptString("country", c.Country)
-	w.Int("exp_month", c.ExpMonth)
-	w.Int("exp_year", c.ExpYear)
-	w.Open("extended_authorization")
-	w.String("status", c.ExtendedAuthorization.Status)
-	w.Close()
-	w.OptString("fingerprint", c.Fingerprint)
-	w.String("funding", c.Funding)
-	w.Open("incremental_authorization")
-	w.String("status", c.IncrementalAuthorization.Status)
-	w.Close()
-	w.Value("installments", c.Installments)
-	w.String("last4", c.Last4)
-	w.OptString("mandate", c.Mandate)
-	w.Open("multicapture")
-	w.String("status", c.Multicapture.Status)
-	w.Close()
-	w.String("network", c.Network)
-	w.Open("network_token")
-	w.Bool("used", c.NetworkToken.Used)
-	w.Close()
-	w.String("network_transaction_id", c.NetworkTransactionID)
-	w.Open("overcapture")
-	w.Int("maximum_amount_capturable", c.Overcapture.MaximumAmountCapturable)
-	w.String("status", c.Overcapture.Status)
-	w.Close()
-	w.OptString("regulated_status", c.RegulatedStatus)
+// AppendJSON appends a card payment's details to b (see jsonw.Appender):
+// a charge's payment_method_details holds them.
+func (c *cardCharge) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = jsonw.Int(b, `{"amount_authorized":`, c.AmountAuthorized)
+	b = jsonw.OptString(b, `,"authorization_code":`, c.AuthorizationCode)
+	b = jsonw.String(b, `,"brand":`, c.Brand)
+	b = appendChecks(b, c.Checks)
+	b = jsonw.OptString(b, `,"country":`, c.Country)
+	b = jsonw.Int(b, `,"exp_month":`, c.ExpMonth)
+	b = jsonw.Int(b, `,"exp_year":`, c.ExpYear)
+	b = jsonw.String(b, `,"extended_authorization":{"status":`, c.ExtendedAuthorization.Status)
+	b = jsonw.OptString(b, `},"fingerprint":`, c.Fingerprint)
+	b = jsonw.String(b, `,"funding":`, c.Funding)
+	b = jsonw.String(b, `,"incremental_authorization":{"status":`, c.IncrementalAuthorization.Status)
+	b = jsonw.Value(b, `},"installments":`, c.Installments, &err)
+	b = jsonw.String(b, `,"last4":`, c.Last4)
+	b = jsonw.OptString(b, `,"mandate":`, c.Mandate)
+	b = jsonw.String(b, `,"multicapture":{"status":`, c.Multicapture.Status)
+	b = jsonw.String(b, `},"network":`, c.Network)
+	b = jsonw.Bool(b, `,"network_token":{"used":`, c.NetworkToken.Used)
+	b = jsonw.String(b, `},"network_transaction_id":`, c.NetworkTransactionID)
+	b = jsonw.Int(b, `,"overcapture":{"maximum_amount_capturable":`, c.Overcapture.MaximumAmountCapturable)
+	b = jsonw.String(b, `,"status":`, c.Overcapture.Status)
+	b = jsonw.OptString(b, `},"regulated_status":`, c.RegulatedStatus)
 	if t := c.ThreeDSecure; t != nil {
-		w.Open("three_d_secure")
-		w.String("authentication_flow", t.AuthenticationFlow)
-		w.String("electronic_commerce_indicator", t.ElectronicCommerceIndicator)
-		w.OptString("exemption_indicator", t.ExemptionIndicator)
-		w.String("result", t.Result)
-		w.OptString("result_reason", t.ResultReason)
-		w.String("transaction_id", t.TransactionID)
-		w.String("version", t.Version)
-		w.Close()
+		b = jsonw.String(b, `,"three_d_secure":{"authentication_flow":`, t.AuthenticationFlow)
+		b = jsonw.String(b, `,"electronic_commerce_indicator":`, t.ElectronicCommerceIndicator)
+		b = jsonw.OptString(b, `,"exemption_indicator":`, t.ExemptionIndicator)
+		b = jsonw.String(b, `,"result":`, t.Result)
+		b = jsonw.OptString(b, `,"result_reason":`, t.ResultReason)
+		b = jsonw.String(b, `,"transaction_id":`, t.TransactionID)
+		b = jsonw.String(b, `,"version":`, t.Version)
+		b = append(b, '}')
 	} else {
-		w.Null("three_d_secure")
+		b = append(b, `,"three_d_secure":null`...)
 	}
-	w.Value("wallet", c.Wallet)
+	b = jsonw.Value(b, `,"wallet":`, c.Wallet, &err)
+	return append(b, '}'), err
 }
