@@ -10,11 +10,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/payd/payd/internal/jsonw"
 	"reflect"
 	"slices"
 
 	"github.com/payd/payd/internal/id"
+	"github.com/payd/payd/internal/jsonw"
 	"github.com/payd/payd/internal/store"
 	"github.com/payd/payd/internal/version"
 )

@@ -66,10 +66,12 @@ func StringMap(b []byte, key string, m map[string]string) []byte {
 }
 
 // Raw appends JSON payd rendered itself (compact, valid, HTML characters
-// escaped: what encoding/json makes), as it is; nil is null.
+// escaped: what encoding/json makes), as it is. Nil is null, as in
+// encoding/json; so is an empty value, which encoding/json refuses and
+// which appended as it is would leave the field without a value.
 func Raw(b []byte, key string, v json.RawMessage) []byte {
 	b = append(b, key...)
-	if v == nil {
+	if len(v) == 0 {
 		return append(b, "null"...)
 	}
 	return append(b, v...)
@@ -86,7 +88,7 @@ func Value(b []byte, key string, v any, err *error) []byte {
 }
 
 // Appender is a value that appends itself to b as encoding/json would
-// write it. A nil pointer must not be passed as one.
+// write it: a nil pointer as null.
 type Appender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }

@@ -54,6 +54,9 @@ type inner struct {
 }
 
 func (n *inner) AppendJSON(b []byte) ([]byte, error) {
+	if n == nil {
+		return append(b, "null"...), nil
+	}
 	var err error
 	b = jsonw.String(b, `{"x":`, n.X)
 	b = jsonw.Value(b, `,"y":`, n.Y, &err)
@@ -91,5 +94,13 @@ func TestValue_ReportsAnEncodingError(t *testing.T) {
 	jsonw.Value(b, `,"f":`, func() {}, &err)
 	if first == nil || err != first {
 		t.Fatalf("errors: %v, then %v", first, err)
+	}
+}
+
+// An empty raw value still leaves valid JSON.
+func TestRaw_EmptyIsNull(t *testing.T) {
+	b := jsonw.Raw([]byte("{"), `"shipping":`, json.RawMessage{})
+	if b = append(b, '}'); !json.Valid(b) || string(b) != `{"shipping":null}` {
+		t.Fatalf("got %s", b)
 	}
 }

@@ -92,6 +92,9 @@ func appendChecks(b []byte, c *Checks) []byte {
 // AppendJSON appends a card payment's details to b (see jsonw.Appender):
 // a charge's payment_method_details holds them.
 func (c *cardCharge) AppendJSON(b []byte) ([]byte, error) {
+	if c == nil {
+		return append(b, "null"...), nil
+	}
 	var err error
 	b = jsonw.Int(b, `{"amount_authorized":`, c.AmountAuthorized)
 	b = jsonw.OptString(b, `,"authorization_code":`, c.AuthorizationCode)
