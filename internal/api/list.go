@@ -1,11 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"errors"
-	"strconv"
 
 	"github.com/payd/payd/internal/errs"
+	"github.com/payd/payd/internal/jsonw"
 	"github.com/payd/payd/internal/param"
 	"github.com/payd/payd/internal/store"
 )
@@ -73,21 +72,17 @@ func listBody(url string, hasMore bool, datas [][]byte) []byte {
 	for _, d := range datas {
 		n += len(d) + 1
 	}
-	var b bytes.Buffer
-	b.Grow(n)
-	b.WriteString(`{"object":"list","data":[`)
+	b := make([]byte, 0, n)
+	b = append(b, `{"object":"list","data":[`...)
 	for i, d := range datas {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.Write(d)
+		b = append(b, d...)
 	}
-	b.WriteString(`],"has_more":`)
-	b.WriteString(strconv.FormatBool(hasMore))
-	b.WriteString(`,"url":`)
-	b.WriteString(strconv.Quote(url))
-	b.WriteByte('}')
-	return b.Bytes()
+	b = jsonw.Bool(b, `],"has_more":`, hasMore)
+	b = jsonw.String(b, `,"url":`, url)
+	return append(b, '}')
 }
 
 // filterString adds an equality filter on col when the parameter is set.
