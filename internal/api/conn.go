@@ -55,22 +55,32 @@ func (c *heldConn) CloseWrite() error {
 // it wrote in one write. Should write panic, nothing held is sent and the
 // connection writes straight through again.
 func (c *heldConn) writeHeld(write func()) error {
-	buf := heldBufs.Get().(*[]byte)
+	buf := getBuf()
 	c.held = buf
 	defer func() {
 		c.held = nil
-		if cap(*buf) <= maxHeldBuf {
-			*buf = (*buf)[:0]
-			heldBufs.Put(buf)
-		}
+		putBuf(buf)
 	}()
 	write()
 	_, err := c.Conn.Write(*buf)
 	return err
 }
 
-// maxHeldBuf bounds the buffers kept for reuse: a page of 100 large
-// objects is rare and need not pin its buffer.
-const maxHeldBuf = 256 << 10
+// getBuf returns an empty buffer from a pool, for a response or the
+// writes held for it; putBuf gives it back. Each is some tens of
+// kilobytes, which on this path would otherwise be allocated, zeroed and
+// collected a request.
+func getBuf() *[]byte { return bufs.Get().(*[]byte) }
 
-var heldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+func putBuf(b *[]byte) {
+	if cap(*b) <= maxPooledBuf {
+		*b = (*b)[:0]
+		bufs.Put(b)
+	}
+}
+
+// maxPooledBuf bounds the buffers kept for reuse: a page of 100 large
+// objects is rare and need not pin its buffer.
+const maxPooledBuf = 256 << 10
+
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}

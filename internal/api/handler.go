@@ -48,6 +48,17 @@ func (c *call) path(name string) string { return c.r.PathValue(name) }
 type result struct {
 	body []byte
 	list bool
+	// buf, when set, is the pooled storage of body, returned by free once
+	// the response is written.
+	buf *[]byte
+}
+
+// free returns the result's pooled buffer, if it has one; body must not
+// be used after.
+func (r result) free() {
+	if r.buf != nil {
+		putBuf(r.buf)
+	}
 }
 
 type handlerFunc func(c *call) (result, error)
@@ -139,16 +150,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn ha
 	c := &call{account: key.Account, params: params, expand: expand, r: r, publishable: key.Kind == store.KeyPublishable}
 
 	if !isWrite(r.Method) {
+		var res result
 		var out []byte
 		err := s.store.View(ctx, func(tx store.Tx) error {
 			c.ctx, c.tx = ctx, tx
-			res, err := fn(c)
-			if err != nil {
+			var err error
+			if res, err = fn(c); err != nil {
 				return err
 			}
 			out, err = s.expandResult(c, res)
 			return err
 		})
+		defer res.free()
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -44,25 +44,43 @@ func listQuery(c *call) (store.ListQuery, error) {
 }
 
 // list runs q on table and renders Stripe's list object. objectName names
-// the resource in the error for an unknown cursor.
+// the resource in the error for an unknown cursor. The page is rendered
+// into a pooled buffer as the store reads it, each object copied once;
+// serve returns the buffer once the response is written.
 func list(c *call, table, objectName, url string, q store.ListQuery) (result, error) {
-	q.DataOnly = true
-	page, err := c.tx.List(c.ctx, table, q)
-	if errors.Is(err, store.ErrCursorNotFound) {
-		cursor, p := q.After, "starting_after"
-		if q.Before != "" {
-			cursor, p = q.Before, "ending_before"
+	buf := getBuf()
+	b := append(*buf, listStart...)
+	n := 0
+	q.Each = func(data []byte) {
+		if n > 0 {
+			b = append(b, ',')
 		}
-		return result{}, errs.NotFound(objectName, cursor, p)
+		b = append(b, data...)
+		n++
 	}
+	page, err := c.tx.List(c.ctx, table, q)
 	if err != nil {
+		putBuf(buf)
+		if errors.Is(err, store.ErrCursorNotFound) {
+			cursor, p := q.After, "starting_after"
+			if q.Before != "" {
+				cursor, p = q.Before, "ending_before"
+			}
+			return result{}, errs.NotFound(objectName, cursor, p)
+		}
 		return result{}, err
 	}
-	datas := make([][]byte, len(page.Records))
-	for i, r := range page.Records {
-		datas[i] = r.Data
-	}
-	return result{body: listBody(url, page.HasMore, datas), list: true}, nil
+	*buf = listEnd(b, url, page.HasMore)
+	return result{body: *buf, list: true, buf: buf}, nil
+}
+
+// listStart opens the list envelope; listEnd closes it.
+const listStart = `{"object":"list","data":[`
+
+func listEnd(b []byte, url string, hasMore bool) []byte {
+	b = jsonw.Bool(b, `],"has_more":`, hasMore)
+	b = jsonw.String(b, `,"url":`, url)
+	return append(b, '}')
 }
 
 // listBody writes the list envelope around already-rendered objects,
@@ -73,16 +91,14 @@ func listBody(url string, hasMore bool, datas [][]byte) []byte {
 		n += len(d) + 1
 	}
 	b := make([]byte, 0, n)
-	b = append(b, `{"object":"list","data":[`...)
+	b = append(b, listStart...)
 	for i, d := range datas {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, d...)
 	}
-	b = jsonw.Bool(b, `],"has_more":`, hasMore)
-	b = jsonw.String(b, `,"url":`, url)
-	return append(b, '}')
+	return listEnd(b, url, hasMore)
 }
 
 // filterString adds an equality filter on col when the parameter is set.

@@ -128,6 +128,11 @@ type ListQuery struct {
 	// empty: a list the API renders needs only the objects, and every
 	// column more is a conversion (and for text an allocation) per row.
 	DataOnly bool
+	// Each, when set, is handed each record's Data in page order instead
+	// of Page.Records, which stays empty; it implies DataOnly. The data is
+	// borrowed from the engine's driver and valid only until Each returns,
+	// so that a page is copied once, into whatever the caller builds.
+	Each func(data []byte)
 }
 
 // Page is one page of a list.

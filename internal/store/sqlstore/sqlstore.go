@@ -410,7 +410,7 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 	}
 	limit := q.Limit
 	cols := recordCols
-	if q.DataOnly {
+	if q.DataOnly || q.Each != nil {
 		cols = "data"
 	}
 	sqlText := "SELECT " + cols + " FROM " + table + " WHERE " + strings.Join(where, " AND ") +
@@ -420,10 +420,13 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 		return store.Page{}, fmt.Errorf("list %s: %w", table, err)
 	}
 	defer rows.Close()
+	if q.Each != nil && q.Before == "" {
+		return eachData(rows, table, limit, q.Each)
+	}
 	page := store.Page{Records: make([]store.Record, 0, limit+1)}
 	for rows.Next() {
 		var r store.Record
-		if q.DataOnly {
+		if q.DataOnly || q.Each != nil {
 			err = rows.Scan(&r.Data)
 		} else {
 			r, err = scanRecord(rows)
@@ -446,6 +449,34 @@ func (t *tx) List(ctx context.Context, table string, q store.ListQuery) (store.P
 		for i, j := 0, len(page.Records)-1; i < j; i, j = i+1, j-1 {
 			page.Records[i], page.Records[j] = page.Records[j], page.Records[i]
 		}
+	}
+	if q.Each != nil {
+		for _, r := range page.Records {
+			q.Each(r.Data)
+		}
+		page.Records = nil
+	}
+	return page, nil
+}
+
+// eachData hands the data of up to limit rows, in the order read, to each
+// without copying them (sql.RawBytes points into the driver's buffer),
+// and reports whether a further row exists.
+func eachData(rows *sql.Rows, table string, limit int, each func([]byte)) (store.Page, error) {
+	var page store.Page
+	for n := 0; rows.Next(); n++ {
+		if n == limit {
+			page.HasMore = true
+			break
+		}
+		var data sql.RawBytes
+		if err := rows.Scan(&data); err != nil {
+			return store.Page{}, fmt.Errorf("list %s: %w", table, err)
+		}
+		each(data)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, fmt.Errorf("list %s: %w", table, err)
 	}
 	return page, nil
 }

@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"SubscribersFollowWrites":      testSubscribersFollowWrites,
 		"SubscribersForgetFailures":    testSubscribersForgetFailures,
 		"ListDataOnly":                 testListDataOnly,
+		"ListEach":                     testListEach,
 		"PutConflicts":                 testPutConflicts,
 		"GetFollowsWrites":             testGetFollowsWrites,
 		"GetFollowsConcurrentWrites":   testGetFollowsConcurrentWrites,
@@ -662,6 +664,46 @@ func testListDataOnly(t *testing.T, st store.Store) {
 			}
 			if got := p.Records[0].ID; (dataOnly && got != "") || (!dataOnly && got != "cus_1") {
 				return fmt.Errorf("DataOnly %v: id %q", dataOnly, got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// testListEach: a list handing its rows to Each sees the pages a list of
+// records has, in the same order and with the same has_more, in both
+// directions and with each limit, and nothing in Records.
+func testListEach(t *testing.T, st store.Store) {
+	for i := range 5 {
+		insert(t, st, rec("acct_a", fmt.Sprintf("cus_%d", i), int64(100+i), "a@x"))
+	}
+	queries := []store.ListQuery{{Limit: 2}, {Limit: 5}, {Limit: 10}, {Limit: 2, After: "cus_3"},
+		{Limit: 2, Before: "cus_1"}, {Limit: 10, Before: "cus_0"}, {Limit: 1, After: "cus_0"}}
+	for _, q := range queries {
+		q.Account = "acct_a"
+		err := st.View(context.Background(), func(tx store.Tx) error {
+			want, err := tx.List(context.Background(), table, q)
+			if err != nil {
+				return err
+			}
+			var got [][]byte
+			e := q
+			e.Each = func(data []byte) { got = append(got, bytes.Clone(data)) }
+			p, err := tx.List(context.Background(), table, e)
+			if err != nil {
+				return err
+			}
+			if p.Records != nil || p.HasMore != want.HasMore || len(got) != len(want.Records) {
+				return fmt.Errorf("%+v: Each saw %d rows, has_more %v, records %v; want %d rows, has_more %v",
+					q, len(got), p.HasMore, p.Records, len(want.Records), want.HasMore)
+			}
+			for i, r := range want.Records {
+				if !bytes.Equal(got[i], r.Data) {
+					return fmt.Errorf("%+v: row %d is %s, want %s", q, i, got[i], r.Data)
+				}
 			}
 			return nil
 		})
