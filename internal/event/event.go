@@ -12,6 +12,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/jsonw"
@@ -96,19 +97,27 @@ func Record(ctx context.Context, tx store.Tx, account string, created int64, typ
 	// sends events in the order they happened.
 	ds := Deliveries(account, e.ID, typ, created, created*1000, subs)
 	e.PendingWebhooks = int64(len(ds))
-	data, err := e.marshal()
-	if err != nil {
-		return e, err
+	// The rendering is needed only until the insert has handed it to the
+	// engine, so it is made in a pooled buffer.
+	buf := bufs.Get().(*[]byte)
+	data, err := e.appendJSON((*buf)[:0])
+	if err == nil {
+		err = tx.Insert(ctx, Table, store.Record{
+			ID: e.ID, Account: account, Created: created, Data: data,
+			Cols: []store.Col{{Name: "type", Value: typ}},
+		})
 	}
-	err = tx.Insert(ctx, Table, store.Record{
-		ID: e.ID, Account: account, Created: created, Data: data,
-		Cols: []store.Col{{Name: "type", Value: typ}},
-	})
+	if cap(data) <= 64<<10 {
+		*buf = data[:0]
+		bufs.Put(buf)
+	}
 	if err != nil {
 		return e, err
 	}
 	return e, tx.InsertDeliveries(ctx, ds)
 }
+
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 // Deliveries makes a pending delivery of event evt (of type typ) for each
 // subscriber whose enabled events match, due at dueMS (unix ms).
@@ -227,8 +236,12 @@ func PreviousAttributes(before, after []byte) (map[string]any, error) {
 // in as it is: it is payd's own rendering, already valid JSON, and
 // re-validating a few kilobytes on every write showed in profiles.
 func (e Event) marshal() ([]byte, error) {
+	return e.appendJSON(make([]byte, 0, len(e.Data.Object)+384))
+}
+
+// appendJSON appends the event's rendering (see marshal) to b.
+func (e Event) appendJSON(b []byte) ([]byte, error) {
 	var err error
-	b := make([]byte, 0, len(e.Data.Object)+384)
 	b = jsonw.String(b, `{"id":`, e.ID)
 	b = jsonw.String(b, `,"object":`, e.Object)
 	b = jsonw.String(b, `,"api_version":`, e.APIVersion)
