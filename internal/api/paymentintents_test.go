@@ -654,3 +654,94 @@ func TestPaymentIntents_MethodUsedWithoutCustomerIsSpent(t *testing.T) {
 		}
 	})
 }
+
+// TestPaymentIntents_TestIDMethodEveryOutcome: a PaymentMethod made from a
+// test id by an intent (written once, with what the payment made of it) is
+// stored whatever the payment's outcome: spent after a payment without a
+// customer, saved to the customer when set up for future use, still usable
+// after a decline or while authentication is pending, and present when the
+// intent is only created.
+func TestPaymentIntents_TestIDMethodEveryOutcome(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		card := []*string{stripe.String("card")}
+		retrieve := func(id string) *stripe.PaymentMethod {
+			t.Helper()
+			pm, err := sc.V1PaymentMethods.Retrieve(ctx, id, nil)
+			if err != nil || pm.ID != id || pm.Card == nil {
+				t.Fatalf("retrieve %s: %+v %v", id, pm, err)
+			}
+			return pm
+		}
+		pay := func(id string, cus *string) (*stripe.PaymentIntent, error) {
+			return createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String(id), Customer: cus, Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+		}
+
+		// Set up for future use: saved to the customer, with its event, and
+		// charged again off-session.
+		cus := newCustomer(t, sc)
+		saved, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), Customer: stripe.String(cus),
+			SetupFutureUsage: stripe.String("off_session"), Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+		if err != nil || saved.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("set up for future use: %+v %v", saved, err)
+		}
+		if pm := retrieve(saved.PaymentMethod.ID); pm.Customer == nil || pm.Customer.ID != cus {
+			t.Fatalf("method set up for future use: customer %+v, want %s", pm.Customer, cus)
+		}
+		attached := pmEvents(t, sc, "payment_method.attached")
+		if len(attached) != 1 || !strings.Contains(string(attached[0].Data.Raw), saved.PaymentMethod.ID) {
+			t.Fatalf("payment_method.attached events: %d", len(attached))
+		}
+		again, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String(saved.PaymentMethod.ID), Customer: stripe.String(cus),
+			OffSession: stripe.Bool(true), Confirm: stripe.Bool(true), PaymentMethodTypes: card})
+		if err != nil || again.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("off-session payment with the saved method: %+v %v", again, err)
+		}
+
+		// With a customer but not set up: stored, not saved, not spent.
+		kept, err := pay("pm_card_visa", stripe.String(cus))
+		if err != nil || kept.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("payment with a customer: %+v %v", kept, err)
+		}
+		if pm := retrieve(kept.PaymentMethod.ID); pm.Customer != nil {
+			t.Fatalf("method of a payment with a customer saved to %s", pm.Customer.ID)
+		}
+
+		// Declined, or waiting for authentication: stored and usable again.
+		_, err = pay("pm_card_chargeDeclined", nil)
+		se := stripeErr(t, err, 402, "card_error", "card_declined", "")
+		if se.PaymentIntent == nil || se.PaymentIntent.LastPaymentError == nil || se.PaymentIntent.LastPaymentError.PaymentMethod == nil {
+			t.Fatalf("decline without its intent's method: %+v", se)
+		}
+		declinedPM := se.PaymentIntent.LastPaymentError.PaymentMethod.ID
+		retrieve(declinedPM)
+		pending, err := pay("pm_card_authenticationRequired", nil)
+		if err != nil || pending.Status != stripe.PaymentIntentStatusRequiresAction {
+			t.Fatalf("3-D Secure payment: %+v %v", pending, err)
+		}
+		retrieve(pending.PaymentMethod.ID)
+		for _, id := range []string{declinedPM, pending.PaymentMethod.ID} {
+			// Not spent: the next payment gets as far as the card's own
+			// answer (a decline, or authentication again).
+			if _, err := pay(id, nil); err != nil && strings.Contains(err.Error(), "It may not be used again") {
+				t.Fatalf("reusing %s: %v", id, err)
+			}
+		}
+
+		// Created only, then confirmed: stored at creation, spent by the
+		// payment.
+		created, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_visa"), PaymentMethodTypes: card})
+		if err != nil || created.Status != stripe.PaymentIntentStatusRequiresConfirmation {
+			t.Fatalf("create with pm_card_visa: %+v %v", created, err)
+		}
+		retrieve(created.PaymentMethod.ID)
+		if pi, err := sc.V1PaymentIntents.Confirm(ctx, created.ID, nil); err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded {
+			t.Fatalf("confirm: %+v %v", pi, err)
+		}
+		_, err = pay(created.PaymentMethod.ID, nil)
+		if se := stripeErr(t, err, 400, "invalid_request_error", "", "payment_method"); !strings.Contains(se.Msg, "It may not be used again") {
+			t.Fatalf("spent method used again: %q", se.Msg)
+		}
+	})
+}

@@ -180,6 +180,11 @@ func Get(ctx context.Context, tx store.Tx, account, intentID string) ([]byte, er
 
 // save writes the intent and records the given event types in order.
 func (s *Service) save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded, types ...string) ([]byte, error) {
+	// The intent names its method: one this request made from a test id
+	// is inserted with it.
+	if err := s.Methods.Flush(ctx, tx, account, l.pm); err != nil {
+		return nil, err
+	}
 	data, err := marshal(l.pi)
 	if err != nil {
 		return nil, err

@@ -221,7 +221,9 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loa
 		return err
 	}
 	pi.Metadata = md
-	chosen, given, err := s.Methods.Choose(ctx, tx, account, p)
+	// A method made from a test id is inserted by save, with what the
+	// payment made of it (see paymentmethod.ChooseUnsaved).
+	chosen, given, err := s.Methods.ChooseUnsaved(ctx, tx, account, p)
 	if err != nil {
 		return err
 	}
@@ -609,6 +611,10 @@ func (s *Service) saveMethod(ctx context.Context, tx store.Tx, account string, l
 	}
 	if sfu == "" || sfu == "none" {
 		return nil
+	}
+	// Attach and MarkSetUp read the method's row.
+	if err := s.Methods.Flush(ctx, tx, account, pm); err != nil {
+		return err
 	}
 	if pm.Customer == nil {
 		if _, err := s.Methods.Attach(ctx, tx, account, pm.ID, *pi.Customer); err != nil {

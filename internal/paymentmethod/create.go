@@ -33,7 +33,8 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	return pm, nil
 }
 
-// materialize creates the method a test id stands for.
+// materialize creates the method a test id stands for, unsaved (see
+// Flush).
 func (s *Service) materialize(ctx context.Context, tx store.Tx, account string, src testSource) (*PaymentMethod, error) {
 	b := builder{s: s, account: account, now: s.Now()}
 	pm := s.newMethod(src.typ)
@@ -51,9 +52,7 @@ func (s *Service) materialize(ctx context.Context, tx store.Tx, account string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.insert(ctx, tx, account, pm); err != nil {
-		return nil, err
-	}
+	pm.fresh, pm.unsaved = true, true
 	return pm, nil
 }
 

@@ -67,8 +67,10 @@ type PaymentMethod struct {
 
 	// priv is the server-side state stored beside the rendered object.
 	priv private
-	// fresh: this transaction inserted the method (see MarkConsumed).
+	// fresh: this transaction created the method (see MarkConsumed).
 	fresh bool
+	// unsaved: created by ChooseUnsaved and not inserted yet (see Flush).
+	unsaved bool
 }
 
 // BillingDetails is the billing_details hash. Stripe always renders the
@@ -214,10 +216,32 @@ func (s *Service) Get(ctx context.Context, tx store.Tx, account, pmID, paramName
 // pm_usBankAccount_success, pm_success_de, …) create a new PaymentMethod
 // with a fresh id on every use, as Stripe does.
 func (s *Service) Resolve(ctx context.Context, tx store.Tx, account, pmID, paramName string) (*PaymentMethod, error) {
+	pm, err := s.resolve(ctx, tx, account, pmID, paramName)
+	if err == nil {
+		err = s.Flush(ctx, tx, account, pm)
+	}
+	return pm, err
+}
+
+// resolve is Resolve leaving a method made from a test id unsaved.
+func (s *Service) resolve(ctx context.Context, tx store.Tx, account, pmID, paramName string) (*PaymentMethod, error) {
 	if src, ok := testIDs[pmID]; ok {
 		return s.materialize(ctx, tx, account, src)
 	}
 	return s.Get(ctx, tx, account, pmID, paramName)
+}
+
+// Flush inserts pm if ChooseUnsaved made it and it has not been inserted
+// yet; any other method (or nil) is left as it is.
+func (s *Service) Flush(ctx context.Context, tx store.Tx, account string, pm *PaymentMethod) error {
+	if pm == nil || !pm.unsaved {
+		return nil
+	}
+	if err := s.insert(ctx, tx, account, pm); err != nil {
+		return err
+	}
+	pm.unsaved = false
+	return nil
 }
 
 // Retrieve returns the stored JSON, for expanding payment_method fields.
@@ -352,6 +376,13 @@ func (s *Service) SetAllowRedisplay(ctx context.Context, tx store.Tx, account, p
 // other is read again under its row lock, so that a concurrent change is
 // not overwritten.
 func (s *Service) MarkConsumed(ctx context.Context, tx store.Tx, account string, pm *PaymentMethod) error {
+	if pm.unsaved {
+		// Not inserted yet: Flush will insert it as spent.
+		if pm.Customer == nil {
+			pm.priv.Consumed = true
+		}
+		return nil
+	}
 	if !pm.fresh {
 		var err error
 		if pm, _, err = s.load(ctx, tx, account, pm.ID, "payment_method", true); err != nil {
@@ -393,8 +424,8 @@ func (pm *PaymentMethod) Mandate() string { return pm.priv.Mandate }
 // lockOrResolve loads pmID locked for an update, materializing a test id
 // into a fresh method (which nobody else can see yet, so needs no lock).
 func (s *Service) lockOrResolve(ctx context.Context, tx store.Tx, account, pmID string) (*PaymentMethod, error) {
-	if src, ok := testIDs[pmID]; ok {
-		return s.materialize(ctx, tx, account, src)
+	if _, ok := testIDs[pmID]; ok {
+		return s.Resolve(ctx, tx, account, pmID, "payment_method")
 	}
 	pm, _, err := s.load(ctx, tx, account, pmID, "payment_method", true)
 	return pm, err
@@ -489,6 +520,19 @@ func str(s string) *string { return &s }
 // or resolves the method and returns it (nil to clear the intent's), and
 // whether the parameters named a method at all.
 func (s *Service) Choose(ctx context.Context, tx store.Tx, account string, p param.Map) (*PaymentMethod, bool, error) {
+	pm, given, err := s.ChooseUnsaved(ctx, tx, account, p)
+	if err == nil {
+		err = s.Flush(ctx, tx, account, pm)
+	}
+	return pm, given, err
+}
+
+// ChooseUnsaved is Choose, except that a method it makes from a test id
+// (pm_card_visa, …) is not inserted yet: a payment that spends it then
+// writes it once, as spent, instead of inserting it and updating it. The
+// caller must Flush it (MarkConsumed does not) before anything reads it
+// by id and before its transaction commits, if the method is to remain.
+func (s *Service) ChooseUnsaved(ctx context.Context, tx store.Tx, account string, p param.Map) (*PaymentMethod, bool, error) {
 	switch {
 	case p.Has("payment_method") && p.Has("payment_method_data"):
 		return nil, true, errs.Invalid("parameters_exclusive", "payment_method_data",
@@ -501,7 +545,7 @@ func (s *Service) Choose(ctx context.Context, tx store.Tx, account string, p par
 		if v == "" {
 			return nil, true, nil
 		}
-		pm, err := s.Resolve(ctx, tx, account, v, "payment_method")
+		pm, err := s.resolve(ctx, tx, account, v, "payment_method")
 		return pm, true, err
 	}
 	return nil, false, nil
