@@ -2,7 +2,8 @@ package api
 
 import (
 	"net"
-	"sync"
+
+	"github.com/payd/payd/internal/bufpool"
 )
 
 // Listener wraps ln for a server of this package's handler: writeJSON can
@@ -55,32 +56,13 @@ func (c *heldConn) CloseWrite() error {
 // it wrote in one write. Should write panic, nothing held is sent and the
 // connection writes straight through again.
 func (c *heldConn) writeHeld(write func()) error {
-	buf := getBuf()
+	buf := bufpool.Get()
 	c.held = buf
 	defer func() {
 		c.held = nil
-		putBuf(buf)
+		bufpool.Put(buf)
 	}()
 	write()
 	_, err := c.Conn.Write(*buf)
 	return err
 }
-
-// getBuf returns an empty buffer from a pool, for a response or the
-// writes held for it; putBuf gives it back. Each is some tens of
-// kilobytes, which on this path would otherwise be allocated, zeroed and
-// collected a request.
-func getBuf() *[]byte { return bufs.Get().(*[]byte) }
-
-func putBuf(b *[]byte) {
-	if cap(*b) <= maxPooledBuf {
-		*b = (*b)[:0]
-		bufs.Put(b)
-	}
-}
-
-// maxPooledBuf bounds the buffers kept for reuse: a page of 100 large
-// objects is rare and need not pin its buffer.
-const maxPooledBuf = 256 << 10
-
-var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/payd/payd/internal/api/form"
+	"github.com/payd/payd/internal/bufpool"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/param"
@@ -57,7 +58,7 @@ type result struct {
 // be used after.
 func (r result) free() {
 	if r.buf != nil {
-		putBuf(r.buf)
+		bufpool.Put(r.buf)
 	}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 
+	"github.com/payd/payd/internal/bufpool"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/jsonw"
 	"github.com/payd/payd/internal/param"
@@ -48,7 +49,7 @@ func listQuery(c *call) (store.ListQuery, error) {
 // into a pooled buffer as the store reads it, each object copied once;
 // serve returns the buffer once the response is written.
 func list(c *call, table, objectName, url string, q store.ListQuery) (result, error) {
-	buf := getBuf()
+	buf := bufpool.Get()
 	b := append(*buf, listStart...)
 	n := 0
 	q.Each = func(data []byte) {
@@ -60,7 +61,7 @@ func list(c *call, table, objectName, url string, q store.ListQuery) (result, er
 	}
 	page, err := c.tx.List(c.ctx, table, q)
 	if err != nil {
-		putBuf(buf)
+		bufpool.Put(buf)
 		if errors.Is(err, store.ErrCursorNotFound) {
 			cursor, p := q.After, "starting_after"
 			if q.Before != "" {

@@ -12,8 +12,8 @@ import (
 	"errors"
 	"reflect"
 	"slices"
-	"sync"
 
+	"github.com/payd/payd/internal/bufpool"
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/jsonw"
 	"github.com/payd/payd/internal/store"
@@ -99,25 +99,20 @@ func Record(ctx context.Context, tx store.Tx, account string, created int64, typ
 	e.PendingWebhooks = int64(len(ds))
 	// The rendering is needed only until the insert has handed it to the
 	// engine, so it is made in a pooled buffer.
-	buf := bufs.Get().(*[]byte)
-	data, err := e.appendJSON((*buf)[:0])
+	buf := bufpool.Get()
+	*buf, err = e.appendJSON(*buf)
 	if err == nil {
 		err = tx.Insert(ctx, Table, store.Record{
-			ID: e.ID, Account: account, Created: created, Data: data,
+			ID: e.ID, Account: account, Created: created, Data: *buf,
 			Cols: []store.Col{{Name: "type", Value: typ}},
 		})
 	}
-	if cap(data) <= 64<<10 {
-		*buf = data[:0]
-		bufs.Put(buf)
-	}
+	bufpool.Put(buf)
 	if err != nil {
 		return e, err
 	}
 	return e, tx.InsertDeliveries(ctx, ds)
 }
-
-var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 // Deliveries makes a pending delivery of event evt (of type typ) for each
 // subscriber whose enabled events match, due at dueMS (unix ms).
