@@ -190,7 +190,7 @@ func put(ctx context.Context, tx store.Tx, account string, c *Charge, insert boo
 	r := store.Record{ID: c.ID, Account: account, Created: c.Created, Data: data,
 		Cols: []store.Col{{Name: "customer", Value: nullable(c.Customer)}, {Name: "payment_intent", Value: nullable(c.PaymentIntent)}}}
 	if insert {
-		return data, tx.Insert(ctx, Table, r)
+		return data, tx.InsertNew(ctx, Table, r)
 	}
 	return data, tx.Put(ctx, Table, r)
 }

@@ -98,11 +98,12 @@ func Record(ctx context.Context, tx store.Tx, account string, created int64, typ
 	ds := Deliveries(account, e.ID, typ, created, created*1000, subs)
 	e.PendingWebhooks = int64(len(ds))
 	// The rendering is needed only until the insert has handed it to the
-	// engine, so it is made in a pooled buffer.
+	// engine (or copied it, when the row is deferred), so it is made in a
+	// pooled buffer.
 	buf := bufpool.Get()
 	*buf, err = e.appendJSON(*buf)
 	if err == nil {
-		err = tx.Insert(ctx, Table, store.Record{
+		err = tx.InsertNew(ctx, Table, store.Record{
 			ID: e.ID, Account: account, Created: created, Data: *buf,
 			Cols: []store.Col{{Name: "type", Value: typ}},
 		})

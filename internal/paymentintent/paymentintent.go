@@ -204,7 +204,7 @@ func (s *Service) save(ctx context.Context, tx store.Tx, account string, now int
 	r := store.Record{ID: l.pi.ID, Account: account, Created: l.pi.Created, Data: data, Private: priv,
 		Cols: []store.Col{{Name: "customer", Value: cust}, {Name: "settle_at", Value: settleAt}}}
 	if l.unsaved {
-		err = tx.Insert(ctx, Table, r)
+		err = tx.InsertNew(ctx, Table, r)
 	} else {
 		err = tx.Put(ctx, Table, r)
 	}

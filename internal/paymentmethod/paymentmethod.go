@@ -474,7 +474,7 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, account string, pm *P
 		return err
 	}
 	pm.fresh = true
-	return tx.Insert(ctx, Table, rec)
+	return tx.InsertNew(ctx, Table, rec)
 }
 
 // save replaces an existing method's row and returns its rendered JSON.

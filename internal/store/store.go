@@ -41,6 +41,14 @@ type Store interface {
 type Tx interface {
 	// Objects.
 	Insert(ctx context.Context, table string, r Record) error
+	// InsertNew inserts a record whose id the caller has just minted, so
+	// that no row can already hold it. The engine may send the row with
+	// the transaction's next statement or its commit rather than at once
+	// (PostgreSQL does: a create+confirm's six rows then cost one round
+	// trip instead of six), so a failure to write it fails the transaction
+	// there; a duplicate id is such a failure, never ErrConflict. Reads in
+	// the same transaction see the row. r's slices are not kept.
+	InsertNew(ctx context.Context, table string, r Record) error
 	// Get loads one row by id within an account.
 	Get(ctx context.Context, table, account, id string) (Record, error)
 	// GetForUpdate is Get with a row lock held until the transaction ends.

@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	neturl "net/url"
 	"strconv"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 
 	"github.com/payd/payd/internal/store/sqlstore"
 )
@@ -82,8 +84,43 @@ func poolSize(raw string) (string, int, error) {
 	return u.String(), n, nil
 }
 
+// sendBatch runs a transaction's deferred inserts (sqlstore.Deferred) in
+// one round trip, pipelined on the transaction's connection.
+func sendBatch(ctx context.Context, driverConn any, stmts []sqlstore.Deferred) error {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return fmt.Errorf("postgres: driver connection is a %T", driverConn)
+	}
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s.Query, s.Args...)
+	}
+	res := c.Conn().SendBatch(ctx, b)
+	for _, s := range stmts {
+		tag, err := res.Exec()
+		if err == nil && tag.RowsAffected() != 1 {
+			// ON CONFLICT DO NOTHING: the id is taken.
+			err = fmt.Errorf("postgres: %s wrote %d rows, want 1", firstWords(s.Query), tag.RowsAffected())
+		}
+		if err != nil {
+			res.Close()
+			return err
+		}
+	}
+	return res.Close()
+}
+
+// firstWords is the start of query, "INSERT INTO events", for errors.
+func firstWords(query string) string {
+	if f := strings.Fields(query); len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return query
+}
+
 var dialect = sqlstore.Dialect{
 	Name:      "postgres",
+	SendBatch: sendBatch,
 	ForUpdate: " FOR UPDATE",
 	IsConflict: func(err error) bool {
 		var pe *pgconn.PgError

@@ -9,6 +9,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -35,6 +36,11 @@ type Dialect struct {
 	// is inside a transaction: some engines end one by themselves on
 	// certain errors. Group commit asks it after a request fails.
 	InTx func(driverConn any) bool
+	// SendBatch, given a driver connection (sql.Conn.Raw) inside a
+	// transaction, runs stmts, inserts, in one round trip and fails unless
+	// each wrote its row. With it, write transactions defer InsertNew's
+	// rows (see deferring); without it, InsertNew inserts at once.
+	SendBatch func(ctx context.Context, driverConn any, stmts []Deferred) error
 }
 
 // DB is a store.Store over one or two *sql.DB. Writes go to W; reads go to R,
@@ -142,16 +148,43 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
-	sqlTx, err := db.W.BeginTx(ctx, nil)
-	if err != nil {
+	var (
+		sqlTx *sql.Tx
+		err   error
+		def   *deferring
+	)
+	if db.Dialect.SendBatch != nil {
+		// The transaction on a connection of its own, which the deferred
+		// rows are sent on.
+		conn, err := db.W.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer conn.Close()
+		if sqlTx, err = conn.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		def = &deferring{q: sqlTx, conn: conn, send: db.Dialect.SendBatch}
+	} else if sqlTx, err = db.W.BeginTx(ctx, nil); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	var touched []cacheKey
 	t := &tx{tx: sqlTx, d: &db.Dialect, subs: &subscribers{}, touched: &touched}
+	if def != nil {
+		t.tx, t.deferred = def, def
+	}
 	if db.cache != nil {
 		defer func() { db.cache.invalidate(touched) }()
 	}
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if def != nil {
+		// A failed send is the transaction's cause of failure, whatever
+		// fn made of the statements that followed it.
+		if ferr := def.flush(ctx); ferr != nil {
+			err = ferr
+		}
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
@@ -200,6 +233,9 @@ type tx struct {
 	// touched, in a write transaction, collects the rows it writes, for
 	// the cache to drop once the transaction has ended.
 	touched *[]cacheKey
+	// deferred, in a write transaction on an engine with SendBatch, holds
+	// InsertNew's rows until the next statement (it is also tx then).
+	deferred *deferring
 }
 
 // touch records that the transaction writes row id of table.
@@ -220,6 +256,32 @@ const webhookEndpoints = "webhook_endpoints"
 const recordCols = "id, account_id, created, seq, data, deleted, private"
 
 func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
+	args := t.inserting(table, r)
+	err := t.insert(ctx, statement(stmtInsert, table, r.Cols), args...)
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("insert %s: %w", table, err)
+	}
+	return err
+}
+
+func (t *tx) InsertNew(ctx context.Context, table string, r store.Record) error {
+	if t.deferred == nil {
+		err := t.Insert(ctx, table, r)
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("insert %s: id %s already taken", table, r.ID)
+		}
+		return err
+	}
+	args := t.inserting(table, r)
+	// The caller may reuse its buffers once this returns.
+	args[3], args[5] = bytes.Clone(r.Data), bytes.Clone(r.Private)
+	t.deferred.add(statement(stmtInsert, table, r.Cols), args)
+	return nil
+}
+
+// inserting notes that the transaction inserts r into table and returns
+// the arguments of the insert statement (see buildStatement).
+func (t *tx) inserting(table string, r store.Record) []any {
 	if table == webhookEndpoints {
 		t.subs.forget()
 	}
@@ -229,11 +291,7 @@ func (t *tx) Insert(ctx context.Context, table string, r store.Record) error {
 	for _, c := range r.Cols {
 		args = append(args, c.Value)
 	}
-	err := t.insert(ctx, statement(stmtInsert, table, r.Cols), args...)
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("insert %s: %w", table, err)
-	}
-	return err
+	return args
 }
 
 // insert runs an INSERT … ON CONFLICT DO NOTHING and reports a row it did

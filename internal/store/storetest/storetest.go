@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"PutReplaces":                  testPut,
 		"SetPrivate":                   testSetPrivate,
 		"DuplicateIDConflicts":         testDuplicate,
+		"InsertNew":                    testInsertNew,
+		"InsertNewDuplicateFailsWhole": testInsertNewDuplicate,
 		"ListNewestFirstAndPages":      testListPages,
 		"ListEndingBefore":             testListEndingBefore,
 		"ListCreatedRange":             testListCreated,
@@ -208,6 +210,86 @@ func testDuplicate(t *testing.T, st store.Store) {
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("got %v, want ErrConflict", err)
 	}
+}
+
+// testInsertNew: rows inserted with InsertNew, which an engine may send
+// later, are seen by the reads and writes after them in the transaction,
+// keep the bytes they had when inserted though the caller reuses its
+// buffer, and are committed in the order they were inserted.
+func testInsertNew(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	buf := []byte(`{"id":"cus_1"}`)
+	update(t, st, func(tx store.Tx) error {
+		r1 := rec("acct_a", "cus_1", 100, "a@x")
+		r1.Data = buf
+		if err := tx.InsertNew(ctx, table, r1); err != nil {
+			return err
+		}
+		copy(buf, `{"id":"cus_X"}`) // the caller's buffer, reused
+		r2 := rec("acct_a", "cus_2", 100, "b@x")
+		r2.Private = []byte(`{"p":2}`)
+		if err := tx.InsertNew(ctx, table, r2); err != nil {
+			return err
+		}
+		got, err := tx.Get(ctx, table, "acct_a", "cus_1")
+		if err != nil {
+			return fmt.Errorf("get in the inserting transaction: %w", err)
+		}
+		if string(got.Data) != `{"id":"cus_1"}` {
+			return fmt.Errorf("data in the inserting transaction %s", got.Data)
+		}
+		if err := tx.InsertNew(ctx, table, rec("acct_a", "cus_3", 101, "")); err != nil {
+			return err
+		}
+		p, err := tx.List(ctx, table, store.ListQuery{Account: "acct_a", Limit: 10})
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, r := range p.Records {
+			ids = append(ids, r.ID)
+		}
+		if fmt.Sprint(ids) != "[cus_3 cus_2 cus_1]" {
+			return fmt.Errorf("list in the inserting transaction: %v", ids)
+		}
+		return tx.Put(ctx, table, store.Record{ID: "cus_3", Account: "acct_a", Created: 101, Data: []byte(`{"v":2}`),
+			Cols: []store.Col{{Name: "email", Value: "c@x"}}})
+	})
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10})
+	eq(t, ids, "cus_3", "cus_2", "cus_1")
+	for id, want := range map[string]string{"cus_1": `{"id":"cus_1"}`, "cus_2": `{"id":"cus_2"}`, "cus_3": `{"v":2}`} {
+		r, err := get(t, st, "acct_a", id)
+		if err != nil || string(r.Data) != want {
+			t.Fatalf("%s: %s, %v; want %s", id, r.Data, err, want)
+		}
+		if id == "cus_2" && string(r.Private) != `{"p":2}` {
+			t.Fatalf("cus_2's private: %q", r.Private)
+		}
+	}
+}
+
+// testInsertNewDuplicate: an InsertNew whose id is taken fails the whole
+// transaction, even when the engine learns of it only after the function
+// has moved on and returned nil; and it is not ErrConflict, which callers
+// of Insert treat as an answer.
+func testInsertNewDuplicate(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	insert(t, st, rec("acct_a", "cus_1", 100, ""))
+	err := st.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Insert(ctx, table, rec("acct_a", "cus_2", 100, "")); err != nil {
+			return err
+		}
+		if err := tx.InsertNew(ctx, table, rec("acct_a", "cus_1", 100, "")); err != nil {
+			return err
+		}
+		tx.Get(ctx, table, "acct_a", "cus_2") // a statement after it; its answer does not matter
+		return nil
+	})
+	if err == nil || errors.Is(err, store.ErrConflict) {
+		t.Fatalf("got %v, want the transaction's failure", err)
+	}
+	ids, _ := list(t, st, store.ListQuery{Account: "acct_a", Limit: 10})
+	eq(t, ids, "cus_1")
 }
 
 func testListPages(t *testing.T, st store.Store) {
