@@ -14,7 +14,9 @@ type Outbox interface {
 	// WebhookSubscribers returns the account's enabled, undeleted
 	// webhook endpoints: what an event being recorded may go to.
 	WebhookSubscribers(ctx context.Context, account string) ([]Subscriber, error)
-	// InsertDeliveries writes pending deliveries.
+	// InsertDeliveries writes pending deliveries, whose ids the caller has
+	// just minted: like InsertNew's rows, the engine may send them with
+	// the transaction's next statement or its commit.
 	InsertDeliveries(ctx context.Context, ds []Delivery) error
 	// NextDeliveryAt returns the earliest next_attempt_at (unix ms) of
 	// any pending delivery, and false when there is none; workers sleep

@@ -98,9 +98,9 @@ func sendBatch(ctx context.Context, driverConn any, stmts []sqlstore.Deferred) e
 	res := c.Conn().SendBatch(ctx, b)
 	for _, s := range stmts {
 		tag, err := res.Exec()
-		if err == nil && tag.RowsAffected() != 1 {
-			// ON CONFLICT DO NOTHING: the id is taken.
-			err = fmt.Errorf("postgres: %s wrote %d rows, want 1", firstWords(s.Query), tag.RowsAffected())
+		if err == nil && tag.RowsAffected() != s.Rows {
+			// ON CONFLICT DO NOTHING: an id is taken.
+			err = fmt.Errorf("postgres: %s wrote %d rows, want %d", firstWords(s.Query), tag.RowsAffected(), s.Rows)
 		}
 		if err != nil {
 			res.Close()

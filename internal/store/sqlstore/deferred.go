@@ -6,15 +6,18 @@ import (
 	"fmt"
 )
 
-// Deferred is a statement held back to be sent with others (see
+// Deferred is an insert held back to be sent with others (see
 // Dialect.SendBatch).
 type Deferred struct {
 	Query string
 	Args  []any
+	// Rows is how many rows it must write.
+	Rows int64
 }
 
 // deferring is the querier of a write transaction on an engine with
-// Dialect.SendBatch: rows inserted with InsertNew wait in pending and are
+// Dialect.SendBatch: rows inserted with InsertNew, and webhook deliveries,
+// wait in pending and are
 // sent together, in the order they were inserted, before the
 // transaction's next statement or its commit, so that several inserts
 // cost one round trip to the server. Every statement sends what is
@@ -29,8 +32,8 @@ type deferring struct {
 	err error
 }
 
-func (d *deferring) add(query string, args []any) {
-	d.pending = append(d.pending, Deferred{Query: query, Args: args})
+func (d *deferring) add(query string, args []any, rows int64) {
+	d.pending = append(d.pending, Deferred{Query: query, Args: args, Rows: rows})
 }
 
 // flush sends the pending rows.

@@ -38,8 +38,9 @@ type Dialect struct {
 	InTx func(driverConn any) bool
 	// SendBatch, given a driver connection (sql.Conn.Raw) inside a
 	// transaction, runs stmts, inserts, in one round trip and fails unless
-	// each wrote its row. With it, write transactions defer InsertNew's
-	// rows (see deferring); without it, InsertNew inserts at once.
+	// each wrote its Rows. With it, write transactions defer InsertNew's
+	// rows and webhook deliveries (see deferring); without it, they are
+	// inserted at once.
 	SendBatch func(ctx context.Context, driverConn any, stmts []Deferred) error
 }
 
@@ -275,7 +276,7 @@ func (t *tx) InsertNew(ctx context.Context, table string, r store.Record) error 
 	args := t.inserting(table, r)
 	// The caller may reuse its buffers once this returns.
 	args[3], args[5] = bytes.Clone(r.Data), bytes.Clone(r.Private)
-	t.deferred.add(statement(stmtInsert, table, r.Cols), args)
+	t.deferred.add(statement(stmtInsert, table, r.Cols), args, 1)
 	return nil
 }
 

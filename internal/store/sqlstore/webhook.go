@@ -64,6 +64,11 @@ func (t *tx) InsertDeliveries(ctx context.Context, ds []store.Delivery) error {
 		b.WriteString("(" + placeholders(len(args)+1, cols) + ")")
 		args = append(args, d.ID, d.Account, d.Event, d.Endpoint, d.URL, d.Status, d.Created, d.NextAttemptAt)
 	}
+	if t.deferred != nil {
+		// Fresh ids, like InsertNew's rows.
+		t.deferred.add(b.String(), args, int64(len(ds)))
+		return nil
+	}
 	if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)
 	}
