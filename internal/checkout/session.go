@@ -296,7 +296,7 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, l *loaded
 			{Name: "setup_intent", Value: nullable(l.s.SetupIntent)}, {Name: "payment_link", Value: nullable(l.s.PaymentLink)},
 			{Name: "status", Value: string(l.s.Status)}, {Name: "expire_at", Value: expireAt}}}
 	if insert {
-		err = tx.Insert(ctx, Table, r)
+		err = tx.InsertNew(ctx, Table, r)
 	} else {
 		err = tx.Put(ctx, Table, r)
 	}

@@ -325,7 +325,7 @@ func save(ctx context.Context, tx store.Tx, account string, ct *ConfirmationToke
 	}
 	r := store.Record{ID: ct.ID, Account: account, Created: ct.Created, Data: data, Private: pdata}
 	if insert {
-		err = tx.Insert(ctx, Table, r)
+		err = tx.InsertNew(ctx, Table, r)
 	} else {
 		err = tx.Put(ctx, Table, r)
 	}

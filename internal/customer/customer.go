@@ -201,7 +201,7 @@ func (s *Service) put(ctx context.Context, tx store.Tx, account string, c *Custo
 		return nil, err
 	}
 	if insert {
-		return data, tx.Insert(ctx, Table, record(account, c, data, false))
+		return data, tx.InsertNew(ctx, Table, record(account, c, data, false))
 	}
 	return data, tx.Put(ctx, Table, record(account, c, data, false))
 }

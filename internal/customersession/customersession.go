@@ -175,7 +175,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if err != nil {
 		return nil, err
 	}
-	err = tx.Insert(ctx, Table, store.Record{ID: rowID, Account: account, Created: now, Data: data,
+	err = tx.InsertNew(ctx, Table, store.Record{ID: rowID, Account: account, Created: now, Data: data,
 		Cols: []store.Col{{Name: "customer", Value: custID}}})
 	return data, err
 }

@@ -182,7 +182,7 @@ func CreateAccepted(ctx context.Context, tx store.Tx, account, pmID, pmType stri
 	if err != nil {
 		return nil, err
 	}
-	err = tx.Insert(ctx, Table, store.Record{ID: m.ID, Account: account, Created: now.Unix(), Data: data, Private: privData,
+	err = tx.InsertNew(ctx, Table, store.Record{ID: m.ID, Account: account, Created: now.Unix(), Data: data, Private: privData,
 		Cols: []store.Col{{Name: "payment_method", Value: pmID}}})
 	return m, err
 }

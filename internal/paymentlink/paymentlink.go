@@ -250,7 +250,7 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, ld *loade
 	rec := store.Record{ID: ld.l.ID, Account: account, Created: ld.priv.Created, Data: data, Private: priv,
 		Cols: []store.Col{{Name: "active", Value: active}}}
 	if insert {
-		err = tx.Insert(ctx, Table, rec)
+		err = tx.InsertNew(ctx, Table, rec)
 	} else {
 		err = tx.Put(ctx, Table, rec)
 	}

@@ -135,7 +135,7 @@ func save(ctx context.Context, tx store.Tx, account string, now int64, r *Refund
 		Cols: []store.Col{{Name: "charge", Value: nullable(r.Charge)}, {Name: "payment_intent", Value: nullable(r.PaymentIntent)},
 			{Name: "settle_at", Value: settleAt}}}
 	if insert {
-		err = tx.Insert(ctx, Table, rec)
+		err = tx.InsertNew(ctx, Table, rec)
 	} else {
 		err = tx.Put(ctx, Table, rec)
 	}

@@ -225,7 +225,7 @@ func (s *Service) save(ctx context.Context, tx store.Tx, account string, now int
 	r := store.Record{ID: l.si.ID, Account: account, Created: l.si.Created, Data: data, Private: priv,
 		Cols: []store.Col{{Name: "customer", Value: cust}, {Name: "payment_method", Value: pm}, {Name: "settle_at", Value: settleAt}}}
 	if insert {
-		err = tx.Insert(ctx, Table, r)
+		err = tx.InsertNew(ctx, Table, r)
 	} else {
 		err = tx.Put(ctx, Table, r)
 	}

@@ -123,7 +123,7 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Insert(ctx, Table, record(account, e, data, priv, false)); err != nil {
+	if err := tx.InsertNew(ctx, Table, record(account, e, data, priv, false)); err != nil {
 		return nil, err
 	}
 	e.Secret = secret
