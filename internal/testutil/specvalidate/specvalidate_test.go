@@ -245,7 +245,12 @@ func TestTransport(t *testing.T) {
 			t.Parallel()
 			srv := serve(t, tc.resp)
 			rec := &recorder{TB: t}
-			client := &http.Client{Transport: Transport(rec, nil)}
+			// A transport of its own: the parallel subtests' servers, as
+			// they close, close http.DefaultTransport's idle connections,
+			// which can break a HEAD whose connection has just gone idle.
+			base := &http.Transport{}
+			t.Cleanup(base.CloseIdleConnections)
+			client := &http.Client{Transport: Transport(rec, base)}
 			req, err := http.NewRequestWithContext(context.Background(), tc.method, srv.URL+tc.path, nil)
 			if err != nil {
 				t.Fatal(err)
