@@ -69,11 +69,14 @@ func TestWALStaysBounded(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	// 8,000 rows of a page each grow an unbounded WAL to about 77 MB
+	// 8,000 rows of a page each grow an unbounded WAL to about 79 MB
 	// (their index pages are written again with every commit); a
-	// restarting one stays under 12 MB, even in a busy test run.
-	if written := int64(writers * each * 4096); largest > written {
-		t.Fatalf("WAL grew to %d bytes for %d bytes of rows: it never restarted", largest, written)
+	// restarting one stays at 12–24 MB when the test runs alone, and
+	// reached 33 MB once with every package's tests running beside it,
+	// which starve the checkpointer. The bound, 1.5 times the rows, lets
+	// a starved run pass and still fails one that never restarts.
+	if written := int64(writers * each * 4096); largest > written*3/2 {
+		t.Fatalf("WAL grew to %d bytes for %d bytes of rows: it did not restart", largest, written)
 	}
 	t.Logf("largest WAL: %d bytes", largest)
 }
