@@ -16,12 +16,12 @@ type Deferred struct {
 }
 
 // deferring is the querier of a write transaction on an engine with
-// Dialect.SendBatch: rows inserted with InsertNew, and webhook deliveries,
-// wait in pending and are
-// sent together, in the order they were inserted, before the
-// transaction's next statement or its commit, so that several inserts
-// cost one round trip to the server. Every statement sends what is
-// pending first: a read sees every row inserted before it.
+// Dialect.SendBatch: rows inserted with InsertNew, and webhook
+// deliveries, wait in pending and are sent together, in the order they
+// were inserted, before the transaction's next statement or its commit,
+// so that several inserts cost one round trip to the server. Every
+// statement sends what is pending first: a read sees every row inserted
+// before it.
 type deferring struct {
 	q       querier   // the *sql.Tx
 	conn    *sql.Conn // the connection the transaction runs on

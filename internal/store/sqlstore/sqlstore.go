@@ -179,11 +179,15 @@ func (db *DB) run(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	err = fn(t)
 	if def != nil {
-		// A failed send is the transaction's cause of failure, whatever
-		// fn made of the statements that followed it.
-		if ferr := def.flush(ctx); ferr != nil {
-			err = ferr
+		switch {
+		case def.err != nil:
+			// A failed send is the transaction's cause of failure,
+			// whatever fn made of the statements that followed it.
+			err = def.err
+		case err == nil:
+			err = def.flush(ctx)
 		}
+		// A failing fn's held rows are not sent only to be rolled back.
 	}
 	if err != nil {
 		_ = sqlTx.Rollback()
