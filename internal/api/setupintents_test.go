@@ -671,3 +671,143 @@ func TestSetupIntents_PublishableKeyAndIsolation(t *testing.T) {
 		}
 	})
 }
+
+// TestSetupIntents_ConfirmationToken: a SetupIntent created and confirmed
+// in one call, or confirmed later, with a token the browser made, as
+// Stripe's "finalize on the server" guide does for saving a method.
+func TestSetupIntents_ConfirmationToken(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		token := func(p *stripe.TestHelpersConfirmationTokenCreateParams) string {
+			t.Helper()
+			ct, err := sc.V1TestHelpersConfirmationTokens.Create(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ct.ID
+		}
+		card := func(pm string) *stripe.TestHelpersConfirmationTokenCreateParams {
+			return &stripe.TestHelpersConfirmationTokenCreateParams{PaymentMethod: stripe.String(pm)}
+		}
+		cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Create and confirm: the token's method is set up for the
+		// customer, and its setup_future_usage becomes the intent's usage.
+		tp := card("pm_card_visa")
+		tp.SetupFutureUsage = stripe.String("on_session")
+		tok := token(tp)
+		si, err := sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID),
+			Confirm: stripe.Bool(true), ConfirmationToken: stripe.String(tok), PaymentMethodTypes: cardTypes()})
+		if err != nil || si.Status != stripe.SetupIntentStatusSucceeded || si.PaymentMethod == nil ||
+			si.Usage != stripe.SetupIntentUsageOnSession {
+			t.Fatalf("token create+confirm: %+v %v", si, err)
+		}
+		pm, err := sc.V1PaymentMethods.Retrieve(ctx, si.PaymentMethod.ID, nil)
+		if err != nil || pm.Customer == nil || pm.Customer.ID != cus.ID || pm.Card.Last4 != "4242" {
+			t.Fatalf("saved method: %+v %v", pm, err)
+		}
+		ct, err := sc.V1ConfirmationTokens.Retrieve(ctx, tok, nil)
+		if err != nil || ct.SetupIntent != si.ID || ct.PaymentIntent != "" {
+			t.Fatalf("token after use: %+v %v", ct, err)
+		}
+		// A token is single-use, for SetupIntents as for PaymentIntents.
+		_, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String(tok), PaymentMethodTypes: cardTypes()})
+		se := stripeErr(t, err, 400, "invalid_request_error", "", "confirmation_token")
+		if !strings.Contains(se.Msg, "has already been used") {
+			t.Fatalf("reuse: %s", se.Msg)
+		}
+		other, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String(tok), PaymentMethodTypes: cardTypes()})
+		if err == nil {
+			t.Fatalf("a token spent on a SetupIntent paid a PaymentIntent: %+v", other)
+		}
+
+		// Confirm of an existing intent; 3-D Secure follows the token's
+		// return_url, and the customer's authorization finishes it.
+		tp = card("pm_card_authenticationRequiredOnSetup")
+		tp.ReturnURL = stripe.String("https://shop.example/saved?step=2")
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID), PaymentMethodTypes: cardTypes()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		si, err = sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{ConfirmationToken: stripe.String(token(tp))})
+		if err != nil || si.Status != stripe.SetupIntentStatusRequiresAction || si.NextAction == nil ||
+			si.NextAction.RedirectToURL == nil || si.NextAction.RedirectToURL.ReturnURL != "https://shop.example/saved?step=2" {
+			t.Fatalf("token 3DS: %+v %v", si, err)
+		}
+		loc := submitAuthorization(t, si.NextAction.RedirectToURL.URL, "authorize")
+		if q := loc.Query(); loc.Host != "shop.example" || q.Get("step") != "2" || q.Get("setup_intent") != si.ID ||
+			q.Get("redirect_status") != "succeeded" {
+			t.Fatalf("return: %s", loc)
+		}
+
+		// A decline through a token leaves the intent for another try.
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{PaymentMethodTypes: cardTypes()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{ConfirmationToken: stripe.String(token(card("pm_card_chargeDeclined")))})
+		se = stripeErr(t, err, 402, "card_error", "card_declined", "")
+		if se.DeclineCode != "generic_decline" || se.SetupIntent == nil || se.SetupIntent.Status != stripe.SetupIntentStatusRequiresPaymentMethod {
+			t.Fatalf("token decline: %+v", se)
+		}
+
+		// A SEPA token: the mandate's acceptance comes with the confirm.
+		sepa := token(&stripe.TestHelpersConfirmationTokenCreateParams{PaymentMethodData: &stripe.TestHelpersConfirmationTokenCreatePaymentMethodDataParams{
+			Type:      stripe.String("sepa_debit"),
+			SEPADebit: &stripe.TestHelpersConfirmationTokenCreatePaymentMethodDataSEPADebitParams{IBAN: stripe.String("DE89370400440532013000")},
+			BillingDetails: &stripe.TestHelpersConfirmationTokenCreatePaymentMethodDataBillingDetailsParams{
+				Name: stripe.String("Jenny Rosen"), Email: stripe.String("jenny@example.com")},
+		}})
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID),
+			PaymentMethodTypes: []*string{stripe.String("sepa_debit")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{ConfirmationToken: stripe.String(sepa)})
+		stripeErr(t, err, 400, "invalid_request_error", "parameter_missing", "mandate_data")
+		si, err = sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{ConfirmationToken: stripe.String(sepa),
+			MandateData: &stripe.SetupIntentMandateDataParams{CustomerAcceptance: &stripe.SetupIntentMandateDataCustomerAcceptanceParams{
+				Type: stripe.MandateCustomerAcceptanceTypeOffline, Offline: &stripe.SetupIntentMandateDataCustomerAcceptanceOfflineParams{}}}})
+		if err != nil || si.Status != stripe.SetupIntentStatusSucceeded || si.Mandate == nil || si.PaymentMethod == nil {
+			t.Fatalf("sepa token: %+v %v", si, err)
+		}
+
+		// A browser confirming with its publishable key and the secret.
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{PaymentMethodTypes: cardTypes()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp := &stripe.SetupIntentConfirmParams{ConfirmationToken: stripe.String(token(card("pm_card_mastercard")))}
+		cp.AddExtra("client_secret", si.ClientSecret)
+		got, err := srv.ClientKey(srv.Accounts[0].Publishable).V1SetupIntents.Confirm(ctx, si.ID, cp)
+		if err != nil || got.Status != stripe.SetupIntentStatusSucceeded {
+			t.Fatalf("publishable confirm: %+v %v", got, err)
+		}
+
+		// What Stripe refuses: a token without confirm on create, a token
+		// beside a method, an unknown token. None spends anything.
+		fresh := token(card("pm_card_visa"))
+		_, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{ConfirmationToken: stripe.String(fresh), PaymentMethodTypes: cardTypes()})
+		stripeErr(t, err, 400, "invalid_request_error", "", "confirmation_token")
+		_, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true), ConfirmationToken: stripe.String(fresh),
+			PaymentMethod: stripe.String("pm_card_visa"), PaymentMethodTypes: cardTypes()})
+		stripeErr(t, err, 400, "invalid_request_error", "parameters_exclusive", "confirmation_token")
+		_, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String("ctoken_doesnotexist"), PaymentMethodTypes: cardTypes()})
+		stripeErr(t, err, 400, "invalid_request_error", "resource_missing", "confirmation_token")
+		if ct, err := sc.V1ConfirmationTokens.Retrieve(ctx, fresh, nil); err != nil || ct.SetupIntent != "" || ct.PaymentIntent != "" {
+			t.Fatalf("refused requests spent the token: %+v %v", ct, err)
+		}
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true),
+			ConfirmationToken: stripe.String(fresh), PaymentMethodTypes: cardTypes()})
+		if err != nil || si.Status != stripe.SetupIntentStatusSucceeded || si.Usage != stripe.SetupIntentUsageOffSession {
+			t.Fatalf("the token after refusals: %+v %v", si, err)
+		}
+	})
+}

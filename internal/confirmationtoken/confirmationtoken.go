@@ -271,6 +271,40 @@ func Consume(ctx context.Context, tx store.Tx, account, tokenID, paramName strin
 	return u, nil
 }
 
+// Spend spends the token p names in confirmation_token for the confirm
+// of an intent (field "payment_intent" or "setup_intent", id intentID),
+// and returns p with the token replaced by what it carries: its
+// PaymentMethod, and its return_url and mandate_data where p has none of
+// its own. The Use is nil when p names no token; the caller takes what
+// else applies to its kind of intent (setup_future_usage, shipping) from
+// it. A token and a method of the request's own are exclusive.
+func Spend(ctx context.Context, tx store.Tx, account string, p param.Map, field, intentID string, now time.Time) (param.Map, *Use, error) {
+	tok := p.Str("confirmation_token")
+	if tok == "" {
+		return p, nil, nil
+	}
+	if p.Has("payment_method") || p.Has("payment_method_data") {
+		return nil, nil, errs.Invalid("parameters_exclusive", "confirmation_token",
+			"You may only specify one of these parameters: confirmation_token, payment_method, payment_method_data.")
+	}
+	use, err := Consume(ctx, tx, account, tok, "confirmation_token", now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := SetIntent(ctx, tx, account, tok, field, intentID); err != nil {
+		return nil, nil, err
+	}
+	merged := p.Without("confirmation_token")
+	merged["payment_method"] = use.PaymentMethod
+	if use.ReturnURL != "" && !p.Has("return_url") {
+		merged["return_url"] = use.ReturnURL
+	}
+	if use.MandateData != nil && !p.Has("mandate_data") {
+		merged["mandate_data"] = use.MandateData
+	}
+	return merged, use, nil
+}
+
 // SetIntent records on a spent token the intent it confirmed; field is
 // "payment_intent" or "setup_intent". It is separate from Consume because
 // PaymentIntent create-and-confirm spends the token before the intent is

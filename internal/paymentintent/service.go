@@ -395,34 +395,15 @@ func (s *Service) ConfirmFor(ctx context.Context, tx store.Tx, account, intentID
 // PaymentMethod, return_url, setup_future_usage, shipping, mandate) becomes
 // the confirm's parameters, as if the server had sent them itself.
 func (s *Service) useToken(ctx context.Context, tx store.Tx, account, intentID string, p param.Map) (param.Map, error) {
-	tok := p.Str("confirmation_token")
-	if tok == "" {
-		return p, nil
-	}
-	if p.Has("payment_method") || p.Has("payment_method_data") {
-		return nil, errs.Invalid("parameters_exclusive", "confirmation_token",
-			"You may only specify one of these parameters: confirmation_token, payment_method, payment_method_data.")
-	}
-	use, err := confirmationtoken.Consume(ctx, tx, account, tok, "confirmation_token", s.Now())
-	if err != nil {
-		return nil, err
-	}
-	if err := confirmationtoken.SetIntent(ctx, tx, account, tok, "payment_intent", intentID); err != nil {
-		return nil, err
-	}
-	merged := p.Without("confirmation_token")
-	merged["payment_method"] = use.PaymentMethod
-	if use.ReturnURL != "" && !p.Has("return_url") {
-		merged["return_url"] = use.ReturnURL
+	merged, use, err := confirmationtoken.Spend(ctx, tx, account, p, "payment_intent", intentID, s.Now())
+	if err != nil || use == nil {
+		return merged, err
 	}
 	if use.SetupFutureUsage != "" && !p.Has("setup_future_usage") {
 		merged["setup_future_usage"] = use.SetupFutureUsage
 	}
 	if use.Shipping != nil && !p.Has("shipping") {
 		merged["shipping"] = use.Shipping
-	}
-	if use.MandateData != nil && !p.Has("mandate_data") {
-		merged["mandate_data"] = use.MandateData
 	}
 	return merged, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payd/payd/internal/confirmationtoken"
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/customeraction"
 	"github.com/payd/payd/internal/errs"
@@ -46,7 +47,6 @@ var unsupported = map[string]string{
 	"allowed_payment_method_types":  "allowed_payment_method_types is not supported by payd; use payment_method_types.",
 	"excluded_payment_method_types": "excluded_payment_method_types is not supported by payd; use payment_method_types.",
 	"attach_to_self":                "attach_to_self is not supported by payd: it has no money movement of its own (InboundTransfers, OutboundTransfers).",
-	"confirmation_token":            "ConfirmationTokens are not supported by this version of payd's SetupIntents; pass payment_method or payment_method_data.",
 	"customer_account":              "customer_account is not supported by payd; use customer.",
 	"flow_directions":               "flow_directions is not supported by payd: it has no outbound money movement.",
 	"on_behalf_of":                  "Connect is not supported by payd.",
@@ -56,7 +56,7 @@ var unsupported = map[string]string{
 
 // confirmOnly are create parameters that only mean something to the
 // confirmation that create performs with confirm=true.
-var confirmOnly = []string{"return_url", "mandate_data", "use_stripe_sdk"}
+var confirmOnly = []string{"return_url", "mandate_data", "use_stripe_sdk", "confirmation_token"}
 
 // Create makes a SetupIntent and confirms it when confirm=true.
 func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p param.Map) ([]byte, error) {
@@ -84,8 +84,17 @@ func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, 
 		ID: intentID, Object: "setup_intent", ClientSecret: clientSecret(intentID), Created: now.Unix(),
 		Metadata: map[string]string{}, Status: RequiresPaymentMethod, Usage: OffSession,
 	}
-	if u := p.Str("usage"); u != "" {
-		si.Usage = u
+	p, use, err := confirmationtoken.Spend(ctx, tx, account, p, "setup_intent", intentID, now)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.Str("usage") != "":
+		si.Usage = p.Str("usage")
+	case use != nil && use.SetupFutureUsage != "":
+		// The browser collected the method for this usage; what a token
+		// carries is written onto the intent it confirms.
+		si.Usage = use.SetupFutureUsage
 	}
 	l := &loaded{si: si}
 	l.priv.Owner = owner
@@ -307,10 +316,13 @@ func (s *Service) ConfirmFor(ctx context.Context, tx store.Tx, account, intentID
 	}
 	if !can("confirm", l.si.Status) {
 		// Stripe checks for a method before the status.
-		if l.si.PaymentMethod == nil && !p.Has("payment_method") && !p.Has("payment_method_data") {
+		if l.si.PaymentMethod == nil && !p.Has("payment_method") && !p.Has("payment_method_data") && !p.Has("confirmation_token") {
 			return nil, missingMethod(l.si)
 		}
 		return nil, stateError("confirm", l.si)
+	}
+	if p, _, err = confirmationtoken.Spend(ctx, tx, account, p, "setup_intent", intentID, s.Now()); err != nil {
+		return nil, err
 	}
 	if err := s.apply(ctx, tx, account, l, p); err != nil {
 		return nil, err
