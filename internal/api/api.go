@@ -96,12 +96,13 @@ func New(cfg Config) *Server {
 	s.paymentLinks = &paymentlink.Service{Now: s.now, Checkout: s.checkout, URL: paymentLinkURL}
 	s.checkout.OnComplete = s.paymentLinks.SessionCompleted
 	s.expanders = map[string]expander{
-		setupintent.Prefix + "_":   setupintent.Get,
-		mandate.Prefix + "_":       mandate.Get,
-		customer.Prefix + "_":      s.customers.Retrieve,
-		paymentintent.Prefix + "_": paymentintent.Get,
-		charge.Prefix + "_":        getter(charge.Table, "charge"),
-		refund.Prefix + "_":        getter(refund.Table, "refund"),
+		setupintent.Prefix + "_":        setupintent.Get,
+		setupintent.AttemptPrefix + "_": setupintent.GetAttempt,
+		mandate.Prefix + "_":            mandate.Get,
+		customer.Prefix + "_":           s.customers.Retrieve,
+		paymentintent.Prefix + "_":      paymentintent.Get,
+		charge.Prefix + "_":             getter(charge.Table, "charge"),
+		refund.Prefix + "_":             getter(refund.Table, "refund"),
 
 		catalog.ProductPrefix + "_": catalog.ExpandProduct,
 		catalog.PricePrefix + "_":   catalog.PriceJSON,

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -28,6 +29,7 @@ func (s *Server) setupIntentRoutes() {
 	s.handle("POST /v1/setup_intents/{intent}/cancel", secretOnly, s.cancelSetupIntent)
 	s.handle("POST /v1/setup_intents/{intent}/verify_microdeposits", secretOnly, s.verifyMicrodeposits)
 
+	s.handle("GET /v1/setup_attempts", secretOnly, s.listSetupAttempts)
 	s.handle("GET /v1/mandates/{mandate}", secretOnly, s.retrieveMandate)
 	s.mux.HandleFunc("GET "+mandate.PagePath+"{mandate}", s.mandatePage)
 }
@@ -104,6 +106,24 @@ func (s *Server) listSetupIntents(c *call) (result, error) {
 	filterString(&q, c.params, "customer", "customer")
 	filterString(&q, c.params, "payment_method", "payment_method")
 	return list(c, setupintent.Table, "setupintent", "/v1/setup_intents", q)
+}
+
+// listSetupAttempts lists one SetupIntent's attempts, newest first; Stripe
+// requires the intent, and an unknown one is not found.
+func (s *Server) listSetupAttempts(c *call) (result, error) {
+	intentID := c.params.Str("setup_intent")
+	if _, err := c.tx.Get(c.ctx, setupintent.Table, c.account, intentID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return result{}, errs.NotFound("setupintent", intentID, "setup_intent")
+		}
+		return result{}, err
+	}
+	q, err := listQuery(c)
+	if err != nil {
+		return result{}, err
+	}
+	filterString(&q, c.params, "setup_intent", "setup_intent")
+	return list(c, setupintent.AttemptTable, "setup_attempt", "/v1/setup_attempts", q)
 }
 
 func (s *Server) retrieveMandate(c *call) (result, error) {

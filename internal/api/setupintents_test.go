@@ -811,3 +811,178 @@ func TestSetupIntents_ConfirmationToken(t *testing.T) {
 		}
 	})
 }
+
+// attempts lists an intent's SetupAttempts, newest first, through the
+// SDK's paging.
+func attempts(t *testing.T, sc *stripe.Client, intentID string) []*stripe.SetupAttempt {
+	t.Helper()
+	var out []*stripe.SetupAttempt
+	lp := &stripe.SetupAttemptListParams{SetupIntent: stripe.String(intentID)}
+	lp.Limit = stripe.Int64(1) // more than one page when there are several
+	for a, err := range sc.V1SetupAttempts.List(ctx, lp).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// latestAttempt retrieves an intent with latest_attempt expanded.
+func latestAttempt(t *testing.T, sc *stripe.Client, intentID string) *stripe.SetupAttempt {
+	t.Helper()
+	rp := &stripe.SetupIntentRetrieveParams{}
+	rp.AddExpand("latest_attempt")
+	si, err := sc.V1SetupIntents.Retrieve(ctx, intentID, rp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si.LatestAttempt == nil || si.LatestAttempt.SetupIntent == nil || si.LatestAttempt.SetupIntent.ID != intentID {
+		t.Fatalf("latest_attempt of %s: %+v", intentID, si.LatestAttempt)
+	}
+	return si.LatestAttempt
+}
+
+// TestSetupIntents_Attempts: every confirmation is a SetupAttempt, the
+// intent's latest_attempt, which records the method, the outcome and the
+// error, follows the customer's step to its end, and is abandoned when the
+// intent moves on without it.
+func TestSetupIntents_Attempts(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A decline, then a success on the same intent: two attempts.
+		_, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID), Confirm: stripe.Bool(true),
+			PaymentMethod: stripe.String("pm_card_chargeDeclined"), PaymentMethodTypes: cardTypes()})
+		se := stripeErr(t, err, 402, "card_error", "card_declined", "")
+		si := se.SetupIntent
+		if si.LatestAttempt == nil || !strings.HasPrefix(si.LatestAttempt.ID, "setatt_") {
+			t.Fatalf("declined intent's latest_attempt: %+v", si.LatestAttempt)
+		}
+		failed := latestAttempt(t, sc, si.ID)
+		if failed.Status != stripe.SetupAttemptStatusFailed || failed.SetupError == nil || failed.SetupError.Code != "card_declined" ||
+			failed.SetupError.DeclineCode != "generic_decline" || failed.PaymentMethod == nil || failed.PaymentMethod.ID != se.PaymentMethod.ID ||
+			failed.Customer == nil || failed.Customer.ID != cus.ID || failed.Usage != stripe.SetupAttemptUsageOffSession || failed.Object != "setup_attempt" {
+			t.Fatalf("failed attempt: %+v", failed)
+		}
+		ok, err := sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")})
+		if err != nil || ok.Status != stripe.SetupIntentStatusSucceeded {
+			t.Fatalf("retry: %+v %v", ok, err)
+		}
+		won := latestAttempt(t, sc, si.ID)
+		card := won.PaymentMethodDetails.Card
+		if won.ID == failed.ID || won.Status != stripe.SetupAttemptStatusSucceeded || won.SetupError != nil ||
+			won.PaymentMethod.ID != ok.PaymentMethod.ID || won.PaymentMethodDetails.Type != "card" || card == nil ||
+			card.Brand != "visa" || card.Last4 != "4242" || card.Network != "visa" || card.ThreeDSecure != nil {
+			t.Fatalf("succeeded attempt: %+v %+v", won, card)
+		}
+		if got := attempts(t, sc, si.ID); len(got) != 2 || got[0].ID != won.ID || got[1].ID != failed.ID {
+			t.Fatalf("attempts: %+v", got)
+		}
+		// An intent never confirmed has none.
+		fresh, err := sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{PaymentMethodTypes: cardTypes()})
+		if err != nil || fresh.LatestAttempt != nil || len(attempts(t, sc, fresh.ID)) != 0 {
+			t.Fatalf("unconfirmed intent: %+v %v", fresh, err)
+		}
+
+		// 3-D Secure: the step's attempt waits, then the customer's
+		// authorization finishes it, authenticated.
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID), Confirm: stripe.Bool(true),
+			PaymentMethod: stripe.String("pm_card_authenticationRequiredOnSetup"), PaymentMethodTypes: cardTypes(),
+			ReturnURL: stripe.String("https://shop.example/saved")})
+		if err != nil || si.Status != stripe.SetupIntentStatusRequiresAction {
+			t.Fatalf("3DS: %+v %v", si, err)
+		}
+		waiting := latestAttempt(t, sc, si.ID)
+		if waiting.Status != stripe.SetupAttemptStatusRequiresAction || waiting.SetupError != nil {
+			t.Fatalf("waiting attempt: %+v", waiting)
+		}
+		submitAuthorization(t, si.NextAction.RedirectToURL.URL, "authorize")
+		done := latestAttempt(t, sc, si.ID)
+		tds := done.PaymentMethodDetails.Card.ThreeDSecure
+		if done.ID != waiting.ID || done.Status != stripe.SetupAttemptStatusSucceeded || tds == nil ||
+			tds.Result != "authenticated" || tds.TransactionID == "" {
+			t.Fatalf("authorized attempt: %+v %+v", done, tds)
+		}
+		// Failing the step fails its attempt with the intent's error.
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true),
+			PaymentMethod: stripe.String("pm_card_threeDSecure2Required"), PaymentMethodTypes: cardTypes(),
+			ReturnURL: stripe.String("https://shop.example/saved")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitAuthorization(t, si.NextAction.RedirectToURL.URL, "fail")
+		if a := latestAttempt(t, sc, si.ID); a.Status != stripe.SetupAttemptStatusFailed || a.SetupError == nil ||
+			a.SetupError.Code != "setup_intent_authentication_failure" {
+			t.Fatalf("failed step's attempt: %+v", a)
+		}
+		// Without a return_url, Stripe.js is given the attempt's id.
+		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true),
+			PaymentMethod: stripe.String("pm_card_threeDSecure2Required"), PaymentMethodTypes: cardTypes()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := srv.Do("GET", "/v1/setup_intents/"+si.ID, srv.Accounts[0].Secret, "")
+		var shape struct {
+			LatestAttempt string `json:"latest_attempt"`
+			NextAction    struct {
+				UseStripeSDK struct {
+					Source string `json:"source"`
+				} `json:"use_stripe_sdk"`
+			} `json:"next_action"`
+		}
+		json.Unmarshal([]byte(raw.Body), &shape)
+		if shape.LatestAttempt == "" || shape.NextAction.UseStripeSDK.Source != shape.LatestAttempt {
+			t.Fatalf("use_stripe_sdk source %q, latest_attempt %q", shape.NextAction.UseStripeSDK.Source, shape.LatestAttempt)
+		}
+		// Confirmed again with another card meanwhile: the waiting attempt
+		// is abandoned, the new one succeeds.
+		first := shape.LatestAttempt
+		if _, err := sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{PaymentMethod: stripe.String("pm_card_mastercard")}); err != nil {
+			t.Fatal(err)
+		}
+		got := attempts(t, sc, si.ID)
+		if len(got) != 2 || got[1].ID != first || got[1].Status != stripe.SetupAttemptStatusAbandoned ||
+			got[0].Status != stripe.SetupAttemptStatusSucceeded || got[0].PaymentMethodDetails.Card.Brand != "mastercard" {
+			t.Fatalf("after a second confirm: %+v", got)
+		}
+		// A new method by update, and a cancel, abandon a waiting attempt too.
+		for _, end := range []string{"update", "cancel"} {
+			si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true),
+				PaymentMethod: stripe.String("pm_card_threeDSecure2Required"), PaymentMethodTypes: cardTypes()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if end == "update" {
+				_, err = sc.V1SetupIntents.Update(ctx, si.ID, &stripe.SetupIntentUpdateParams{PaymentMethod: stripe.String("pm_card_visa")})
+			} else {
+				_, err = sc.V1SetupIntents.Cancel(ctx, si.ID, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := latestAttempt(t, sc, si.ID); a.Status != stripe.SetupAttemptStatusAbandoned {
+				t.Fatalf("after %s: %+v", end, a)
+			}
+		}
+
+		// Listing needs the intent, which must exist in this account (a
+		// parameter naming a missing object is a 400, as elsewhere).
+		resp := srv.Do("GET", "/v1/setup_attempts", srv.Accounts[0].Secret, "")
+		if resp.Status != 400 || !strings.Contains(resp.Body, `"param": "setup_intent"`) && !strings.Contains(resp.Body, `"param":"setup_intent"`) {
+			t.Fatalf("list without setup_intent: %d %s", resp.Status, resp.Body)
+		}
+		listErr := func(c *stripe.Client, intentID string) error {
+			for _, err := range c.V1SetupAttempts.List(ctx, &stripe.SetupAttemptListParams{SetupIntent: stripe.String(intentID)}).All(ctx) {
+				return err
+			}
+			return nil
+		}
+		stripeErr(t, listErr(sc, "seti_doesnotexist"), 400, "invalid_request_error", "resource_missing", "setup_intent")
+		stripeErr(t, listErr(srv.Client(1), si.ID), 400, "invalid_request_error", "resource_missing", "setup_intent")
+	})
+}

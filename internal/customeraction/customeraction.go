@@ -44,16 +44,20 @@ func (s *Step) Valid(token string) bool {
 
 // NextAction is the intent's next_action for the step: a redirect when the
 // caller gave a return_url (or the method is a redirect anyway), otherwise
-// use_stripe_sdk for a browser library to open url itself. sourcePrefix
-// names the attempt object Stripe.js expects ("payatt", "setatt").
-func (s *Step) NextAction(url, sourcePrefix string) map[string]any {
+// use_stripe_sdk for a browser library to open url itself. source is the
+// id of the attempt the step belongs to, which Stripe.js is given.
+func (s *Step) NextAction(url, source string) map[string]any {
 	if s.ReturnURL != "" || s.Action == processor.ActionRedirect {
 		return map[string]any{"type": "redirect_to_url",
 			"redirect_to_url": map[string]any{"url": url, "return_url": s.ReturnURL}}
 	}
 	return map[string]any{"type": "use_stripe_sdk",
-		"use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect", "stripe_js": url, "source": sourcePrefix + "_" + s.Token[:24]}}
+		"use_stripe_sdk": map[string]any{"type": "three_d_secure_redirect", "stripe_js": url, "source": source}}
 }
+
+// Source is an attempt id for a step whose intent keeps no attempt
+// objects (PaymentIntents: "payatt"), derived from the step's token.
+func (s *Step) Source(prefix string) string { return prefix + "_" + s.Token[:24] }
 
 // AutomaticMethods is an intent's automatic_payment_methods.
 type AutomaticMethods struct {

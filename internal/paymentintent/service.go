@@ -495,7 +495,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	case processor.RequiresAction:
 		url := s.AuthorizeURL(ctx, pi.ID, priv.Begin(o.Action))
 		pi.Status = RequiresAction
-		pi.NextAction = priv.NextAction(url, "payatt")
+		pi.NextAction = priv.NextAction(url, priv.Source("payatt"))
 		return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.requires_action")
 
 	case processor.Declined:

@@ -102,15 +102,6 @@ type threeDSecure struct {
 
 func (pm *PaymentMethod) cardDetails(amount int64, threeDS bool) *cardCharge {
 	c := pm.Card
-	var tds *threeDSecure
-	if threeDS {
-		version := "2.2.0"
-		if pm.priv.Behavior.ThreeDSVersion == "1" {
-			version = "1.0.2"
-		}
-		tds = &threeDSecure{AuthenticationFlow: "challenge", ElectronicCommerceIndicator: "05",
-			Result: "authenticated", TransactionID: uuid(), Version: version}
-	}
 	var mandate *string
 	if m := pm.priv.Mandate; m != "" {
 		mandate = &m
@@ -133,8 +124,51 @@ func (pm *PaymentMethod) cardDetails(amount int64, threeDS bool) *cardCharge {
 		NetworkTransactionID:     networkTransactionID(),
 		Overcapture:              overcapture{MaximumAmountCapturable: amount, Status: "unavailable"},
 		RegulatedStatus:          c.RegulatedStatus,
-		ThreeDSecure:             tds,
+		ThreeDSecure:             pm.threeDSecure(threeDS),
 	}
+}
+
+// threeDSecure is the three_d_secure of a card's details: nil unless the
+// customer authenticated this payment or setup.
+func (pm *PaymentMethod) threeDSecure(authenticated bool) *threeDSecure {
+	if !authenticated {
+		return nil
+	}
+	version := "2.2.0"
+	if pm.priv.Behavior.ThreeDSVersion == "1" {
+		version = "1.0.2"
+	}
+	return &threeDSecure{AuthenticationFlow: "challenge", ElectronicCommerceIndicator: "05",
+		Result: "authenticated", TransactionID: uuid(), Version: version}
+}
+
+// SetupDetails is a SetupAttempt's payment_method_details: the card as the
+// setup saw it (threeDS when the customer authenticated it); the other
+// types of payd's processor have no details of their own there.
+func (pm *PaymentMethod) SetupDetails(threeDS bool) map[string]any {
+	var d any = map[string]any{}
+	if pm.Type == TypeCard {
+		c := pm.Card
+		d = &cardSetup{Brand: c.Brand, Checks: pm.verifiedChecks(), Country: c.Country, ExpMonth: c.ExpMonth,
+			ExpYear: c.ExpYear, Fingerprint: c.Fingerprint, Funding: c.Funding, Last4: c.Last4,
+			Network: network(c.Brand), ThreeDSecure: pm.threeDSecure(threeDS)}
+	}
+	return map[string]any{"type": pm.Type, pm.Type: d}
+}
+
+// cardSetup is setup_attempt_payment_method_details.card.
+type cardSetup struct {
+	Brand        string        `json:"brand"`
+	Checks       *Checks       `json:"checks"`
+	Country      *string       `json:"country"`
+	ExpMonth     int64         `json:"exp_month"`
+	ExpYear      int64         `json:"exp_year"`
+	Fingerprint  *string       `json:"fingerprint"`
+	Funding      string        `json:"funding"`
+	Last4        string        `json:"last4"`
+	Network      string        `json:"network"`
+	ThreeDSecure *threeDSecure `json:"three_d_secure"`
+	Wallet       any           `json:"wallet"`
 }
 
 func nullable(s string) any {

@@ -33,6 +33,9 @@ func (s *Service) CancelFor(ctx context.Context, tx store.Tx, account, intentID 
 	if r := p.Str("cancellation_reason"); r != "" {
 		si.CancellationReason = &r
 	}
+	if err := abandonAttempt(ctx, tx, account, si); err != nil {
+		return nil, err
+	}
 	si.Status, si.NextAction = Canceled, nil
 	l.priv.End()
 	l.priv.Acceptance = nil
@@ -109,6 +112,10 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 		return nil, err
 	}
 	l.priv.End()
+	a, fresh, err := s.stepAttempt(ctx, tx, account, l, pm)
+	if err != nil {
+		return nil, err
+	}
 	if !approve {
 		pmJSON, _ := json.Marshal(pm)
 		code := "setup_intent_authentication_failure"
@@ -117,11 +124,16 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 			"message":        "The latest attempt to set up the payment method has failed because authentication failed.",
 			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(code)}
 		l.priv.Acceptance = nil
+		a.Status, a.SetupError = attemptFailed, l.si.LastSetupError
+		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+			return nil, err
+		}
+		l.si.LatestAttempt = &a.ID
 		return s.save(ctx, tx, account, nowUnix(s.Now), l, false, "setup_intent.setup_failed")
 	}
 	l.priv.Authenticated = true
 	outcome := s.Processor.Setup(ctx, s.request(l.si, &l.priv, pm.Processor()))
-	data, err := s.record(ctx, tx, account, l, pm, outcome, client.acceptance())
+	data, err := s.record(ctx, tx, account, l, pm, outcome, client.acceptance(), a, fresh)
 	if e, ok := errs.As(err); ok && e.Committed {
 		// The decline after authentication is the intent's state now;
 		// the page shows the intent, not an API error.
@@ -149,8 +161,17 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 	}
 	failure := l.priv.SettleFailure
 	l.priv.SettleAt, l.priv.SettleFailure = 0, ""
+	a, fresh, err := s.stepAttempt(ctx, tx, account, l, pm)
+	if err != nil {
+		return err
+	}
+	si.LatestAttempt = &a.ID
 	if failure == "" {
 		if err := s.succeed(ctx, tx, account, l, pm, nil, now); err != nil {
+			return err
+		}
+		a.Status = attemptSucceeded
+		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
 			return err
 		}
 		_, err = s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
@@ -161,6 +182,10 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 	si.LastSetupError = map[string]any{"type": errs.TypeInvalidRequest, "code": failure,
 		"message": "The bank account could not be set up.", "payment_method": json.RawMessage(pmJSON), "doc_url": docURL(failure)}
 	l.priv.Acceptance = nil
+	a.Status, a.SetupError = attemptFailed, si.LastSetupError
+	if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+		return err
+	}
 	_, err = s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
 	return err
 }

@@ -282,6 +282,9 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 		return nil, err
 	}
 	if can("update", si.Status) && (p.Has("payment_method") || p.Has("payment_method_data")) {
+		if err := abandonAttempt(ctx, tx, account, si); err != nil {
+			return nil, err
+		}
 		si.NextAction = nil
 		l.priv.End()
 		si.Status = RequiresPaymentMethod
@@ -368,27 +371,37 @@ func (s *Service) confirm(ctx context.Context, tx store.Tx, account string, l *l
 	}
 	priv.Authenticated = false
 	priv.End()
+	if err := abandonAttempt(ctx, tx, account, si); err != nil {
+		return nil, err
+	}
 	outcome := s.Processor.Setup(ctx, s.request(si, priv, pm.Processor()))
-	return s.record(ctx, tx, account, l, pm, outcome, nil)
+	return s.record(ctx, tx, account, l, pm, outcome, nil, attemptOf(l, pm, s.Now()), true)
 }
 
 func (s *Service) request(si *SetupIntent, priv *private, m processor.Method) processor.Request {
 	return processor.Request{Method: m, SetupFutureUsage: si.Usage, RequestThreeDS: priv.ThreeDS, Authenticated: priv.Authenticated}
 }
 
-// record applies a processor outcome to the intent: the status change, the
-// mandate, the saved method, and every event, in this transaction.
-// inferred is the acceptance the authorization page observed, for methods
-// whose customer agrees there rather than through mandate_data.
-func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *loaded, pm *paymentmethod.PaymentMethod, o processor.Outcome, inferred *mandate.Acceptance) ([]byte, error) {
+// record applies a processor outcome to the intent: the status change, its
+// attempt a (new, or the one the customer's step belongs to), the mandate,
+// the saved method, and every event, in this transaction. inferred is the
+// acceptance the authorization page observed, for methods whose customer
+// agrees there rather than through mandate_data.
+func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *loaded, pm *paymentmethod.PaymentMethod, o processor.Outcome, inferred *mandate.Acceptance, a *Attempt, fresh bool) ([]byte, error) {
 	si, priv := l.si, &l.priv
 	now := s.Now()
 	si.NextAction, si.LastSetupError = nil, nil
+	si.LatestAttempt = &a.ID
+	a.PaymentMethodDetails, a.SetupError = pm.SetupDetails(priv.Authenticated), nil
 	switch o.Result {
 	case processor.RequiresAction:
 		url := s.AuthorizeURL(ctx, si.ID, priv.Begin(o.Action))
 		si.Status = RequiresAction
-		si.NextAction = priv.NextAction(url, "setatt")
+		si.NextAction = priv.NextAction(url, a.ID)
+		a.Status = attemptRequiresAction
+		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+			return nil, err
+		}
 		return s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.requires_action")
 
 	case processor.Declined:
@@ -406,6 +419,10 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		si.LastSetupError = map[string]any{"type": typ, "code": o.Code, "decline_code": decline, "message": o.Message,
 			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(o.Code)}
 		priv.Acceptance = nil
+		a.Status, a.SetupError = attemptFailed, si.LastSetupError
+		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+			return nil, err
+		}
 		data, err := s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
 		if err != nil {
 			return nil, err
@@ -420,9 +437,17 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		// No event: Stripe has no setup_intent.processing.
 		priv.SettleAt, priv.SettleFailure = o.SettleAt.UnixMilli(), o.SettleFailure
 		si.Status = Processing
+		a.Status = attemptProcessing
+		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+			return nil, err
+		}
 		return s.save(ctx, tx, account, now.Unix(), l, false)
 	}
 	if err := s.succeed(ctx, tx, account, l, pm, inferred, now); err != nil {
+		return nil, err
+	}
+	a.Status = attemptSucceeded
+	if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
 		return nil, err
 	}
 	return s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")

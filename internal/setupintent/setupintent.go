@@ -6,8 +6,9 @@
 // validate → load and lock → decide → ask the processor → persist the
 // intent, the mandate, the saved method and their events.
 //
-// payd keeps no SetupAttempts: latest_attempt is always null (the spec
-// allows it), and everything an attempt would hold lives on the intent.
+// Each confirmation is a SetupAttempt (attempt.go), the intent's
+// latest_attempt, which its later steps (the customer's authorization, a
+// delayed setup's settlement) finish.
 package setupintent
 
 import (
@@ -97,20 +98,19 @@ func missingMethod(si *SetupIntent) error {
 
 // SetupIntent is Stripe's setup_intent object.
 type SetupIntent struct {
-	ID                         string            `json:"id"`
-	Object                     string            `json:"object"`
-	Application                *string           `json:"application"`
-	AutomaticPaymentMethods    *AutomaticMethods `json:"automatic_payment_methods"`
-	CancellationReason         *string           `json:"cancellation_reason"`
-	ClientSecret               string            `json:"client_secret"`
-	Created                    int64             `json:"created"`
-	Customer                   *string           `json:"customer"`
-	CustomerAccount            *string           `json:"customer_account"`
-	Description                *string           `json:"description"`
-	ExcludedPaymentMethodTypes []string          `json:"excluded_payment_method_types"`
-	FlowDirections             []string          `json:"flow_directions"`
-	LastSetupError             map[string]any    `json:"last_setup_error"`
-	// LatestAttempt is always null: payd keeps no SetupAttempts.
+	ID                                string            `json:"id"`
+	Object                            string            `json:"object"`
+	Application                       *string           `json:"application"`
+	AutomaticPaymentMethods           *AutomaticMethods `json:"automatic_payment_methods"`
+	CancellationReason                *string           `json:"cancellation_reason"`
+	ClientSecret                      string            `json:"client_secret"`
+	Created                           int64             `json:"created"`
+	Customer                          *string           `json:"customer"`
+	CustomerAccount                   *string           `json:"customer_account"`
+	Description                       *string           `json:"description"`
+	ExcludedPaymentMethodTypes        []string          `json:"excluded_payment_method_types"`
+	FlowDirections                    []string          `json:"flow_directions"`
+	LastSetupError                    map[string]any    `json:"last_setup_error"`
 	LatestAttempt                     *string           `json:"latest_attempt"`
 	Livemode                          bool              `json:"livemode"`
 	Mandate                           *string           `json:"mandate"`

@@ -11,6 +11,7 @@
 package form
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -413,11 +414,12 @@ func arrayIndex(s string) (int, bool) {
 
 // DecodeRequest is Parse, Decode and Validate for the operation keyed like
 // "POST /v1/customers/{customer}". An unknown key is a wiring bug in payd,
-// not a client error, and answers 500.
+// not a client error: a plain error, which the server logs and answers as
+// a 500.
 func DecodeRequest(raw string, schemaKey string) (map[string]any, error) {
 	s, ok := Operation(schemaKey)
 	if !ok {
-		return nil, errs.Internal()
+		return nil, fmt.Errorf("form: no parameter schema for %s (add its path to gen/main.go)", schemaKey)
 	}
 	pairs, err := Parse(raw)
 	if err != nil {

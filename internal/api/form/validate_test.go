@@ -203,9 +203,11 @@ func TestOperation(t *testing.T) {
 			t.Errorf("Operation(%q) found", key)
 		}
 	}
+	// An unknown key is payd's bug: a plain error, which the server logs
+	// before answering 500, not a client error.
 	if _, err := DecodeRequest("", "POST /v1/nope"); err == nil {
 		t.Error("unknown schema key accepted")
-	} else if e, _ := errs.As(err); e == nil || e.Status != 500 {
+	} else if e, _ := errs.As(err); e != nil || !strings.Contains(err.Error(), "POST /v1/nope") {
 		t.Errorf("unknown schema key: %v", err)
 	}
 	// Path parameters are not request parameters.

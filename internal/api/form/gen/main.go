@@ -33,6 +33,7 @@ var prefixes = []string{
 	"/v1/payment_method_configurations",
 	"/v1/payment_intents",
 	"/v1/setup_intents",
+	"/v1/setup_attempts",
 	"/v1/charges",
 	"/v1/refunds",
 	"/v1/mandates",
