@@ -58,6 +58,13 @@ func attemptOf(l *loaded, pm *paymentmethod.PaymentMethod, now time.Time) *Attem
 		PaymentMethod: pm.ID, PaymentMethodDetails: pm.SetupDetails(false), SetupIntent: si.ID, Usage: si.Usage}
 }
 
+// put gives a its status (and, failed, the intent's error) and stores it,
+// new (insert) or changed.
+func (a *Attempt) put(ctx context.Context, tx store.Tx, account, status string, setupErr map[string]any, insert bool) error {
+	a.Status, a.SetupError = status, setupErr
+	return saveAttempt(ctx, tx, account, a, insert)
+}
+
 // saveAttempt stores a, new or changed.
 func saveAttempt(ctx context.Context, tx store.Tx, account string, a *Attempt, insert bool) error {
 	data, err := json.Marshal(a)
@@ -94,8 +101,7 @@ func abandonAttempt(ctx context.Context, tx store.Tx, account string, si *SetupI
 	if err != nil || a == nil || a.Status != attemptRequiresAction {
 		return err
 	}
-	a.Status = attemptAbandoned
-	return saveAttempt(ctx, tx, account, a, false)
+	return a.put(ctx, tx, account, attemptAbandoned, nil, false)
 }
 
 // stepAttempt is the attempt a pending step (the customer's authorization,

@@ -124,8 +124,7 @@ func (s *Service) Authenticate(ctx context.Context, tx store.Tx, intentID, token
 			"message":        "The latest attempt to set up the payment method has failed because authentication failed.",
 			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(code)}
 		l.priv.Acceptance = nil
-		a.Status, a.SetupError = attemptFailed, l.si.LastSetupError
-		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+		if err := a.put(ctx, tx, account, attemptFailed, l.si.LastSetupError, fresh); err != nil {
 			return nil, err
 		}
 		l.si.LatestAttempt = &a.ID
@@ -170,8 +169,7 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 		if err := s.succeed(ctx, tx, account, l, pm, nil, now); err != nil {
 			return err
 		}
-		a.Status = attemptSucceeded
-		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+		if err := a.put(ctx, tx, account, attemptSucceeded, nil, fresh); err != nil {
 			return err
 		}
 		_, err = s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
@@ -182,8 +180,7 @@ func (s *Service) Settle(ctx context.Context, tx store.Tx, account, intentID str
 	si.LastSetupError = map[string]any{"type": errs.TypeInvalidRequest, "code": failure,
 		"message": "The bank account could not be set up.", "payment_method": json.RawMessage(pmJSON), "doc_url": docURL(failure)}
 	l.priv.Acceptance = nil
-	a.Status, a.SetupError = attemptFailed, si.LastSetupError
-	if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+	if err := a.put(ctx, tx, account, attemptFailed, si.LastSetupError, fresh); err != nil {
 		return err
 	}
 	_, err = s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")

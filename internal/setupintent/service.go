@@ -392,14 +392,13 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	now := s.Now()
 	si.NextAction, si.LastSetupError = nil, nil
 	si.LatestAttempt = &a.ID
-	a.PaymentMethodDetails, a.SetupError = pm.SetupDetails(priv.Authenticated), nil
+	a.PaymentMethodDetails = pm.SetupDetails(priv.Authenticated)
 	switch o.Result {
 	case processor.RequiresAction:
 		url := s.AuthorizeURL(ctx, si.ID, priv.Begin(o.Action))
 		si.Status = RequiresAction
 		si.NextAction = priv.NextAction(url, a.ID)
-		a.Status = attemptRequiresAction
-		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+		if err := a.put(ctx, tx, account, attemptRequiresAction, nil, fresh); err != nil {
 			return nil, err
 		}
 		return s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.requires_action")
@@ -419,8 +418,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		si.LastSetupError = map[string]any{"type": typ, "code": o.Code, "decline_code": decline, "message": o.Message,
 			"payment_method": json.RawMessage(pmJSON), "doc_url": docURL(o.Code)}
 		priv.Acceptance = nil
-		a.Status, a.SetupError = attemptFailed, si.LastSetupError
-		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+		if err := a.put(ctx, tx, account, attemptFailed, si.LastSetupError, fresh); err != nil {
 			return nil, err
 		}
 		data, err := s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.setup_failed")
@@ -437,8 +435,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		// No event: Stripe has no setup_intent.processing.
 		priv.SettleAt, priv.SettleFailure = o.SettleAt.UnixMilli(), o.SettleFailure
 		si.Status = Processing
-		a.Status = attemptProcessing
-		if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+		if err := a.put(ctx, tx, account, attemptProcessing, nil, fresh); err != nil {
 			return nil, err
 		}
 		return s.save(ctx, tx, account, now.Unix(), l, false)
@@ -446,8 +443,7 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	if err := s.succeed(ctx, tx, account, l, pm, inferred, now); err != nil {
 		return nil, err
 	}
-	a.Status = attemptSucceeded
-	if err := saveAttempt(ctx, tx, account, a, fresh); err != nil {
+	if err := a.put(ctx, tx, account, attemptSucceeded, nil, fresh); err != nil {
 		return nil, err
 	}
 	return s.save(ctx, tx, account, now.Unix(), l, false, "setup_intent.succeeded")
