@@ -199,19 +199,23 @@ func redirectStatus(status string) string {
 	return "failed"
 }
 
-// returnURL adds Stripe's parameters to the merchant's return_url, keeping
-// its own query string: object is payment_intent or setup_intent, which
-// name the parameters (setup_intent, setup_intent_client_secret).
+// returnURL appends Stripe's parameters to the merchant's return_url, as
+// Stripe does: its own query string stays exactly as written, in its
+// order and encoding, before them. object is payment_intent or
+// setup_intent, which name the parameters (setup_intent,
+// setup_intent_client_secret).
 func returnURL(base, object, intentID, secret, status string) string {
 	u, err := url.Parse(base)
 	if err != nil {
 		return base
 	}
-	q := u.Query()
-	q.Set(object, intentID)
-	q.Set(object+"_client_secret", secret)
-	q.Set("redirect_status", status)
-	u.RawQuery = q.Encode()
+	ours := object + "=" + url.QueryEscape(intentID) +
+		"&" + object + "_client_secret=" + url.QueryEscape(secret) +
+		"&redirect_status=" + url.QueryEscape(status)
+	if u.RawQuery != "" {
+		ours = u.RawQuery + "&" + ours
+	}
+	u.RawQuery, u.ForceQuery = ours, false
 	return u.String()
 }
 

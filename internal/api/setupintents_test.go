@@ -730,19 +730,21 @@ func TestSetupIntents_ConfirmationToken(t *testing.T) {
 		// Confirm of an existing intent; 3-D Secure follows the token's
 		// return_url, and the customer's authorization finishes it.
 		tp = card("pm_card_authenticationRequiredOnSetup")
-		tp.ReturnURL = stripe.String("https://shop.example/saved?step=2")
+		tp.ReturnURL = stripe.String("https://shop.example/saved?z=1&flag&step=2")
 		si, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID), PaymentMethodTypes: cardTypes()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		si, err = sc.V1SetupIntents.Confirm(ctx, si.ID, &stripe.SetupIntentConfirmParams{ConfirmationToken: stripe.String(token(tp))})
 		if err != nil || si.Status != stripe.SetupIntentStatusRequiresAction || si.NextAction == nil ||
-			si.NextAction.RedirectToURL == nil || si.NextAction.RedirectToURL.ReturnURL != "https://shop.example/saved?step=2" {
+			si.NextAction.RedirectToURL == nil || si.NextAction.RedirectToURL.ReturnURL != "https://shop.example/saved?z=1&flag&step=2" {
 			t.Fatalf("token 3DS: %+v %v", si, err)
 		}
+		// Stripe's parameters follow the return_url's own query string,
+		// which stays as written.
 		loc := submitAuthorization(t, si.NextAction.RedirectToURL.URL, "authorize")
-		if q := loc.Query(); loc.Host != "shop.example" || q.Get("step") != "2" || q.Get("setup_intent") != si.ID ||
-			q.Get("redirect_status") != "succeeded" {
+		if q := loc.Query(); loc.Host != "shop.example" || !strings.HasPrefix(loc.RawQuery, "z=1&flag&step=2&setup_intent="+si.ID+"&") ||
+			q.Get("setup_intent_client_secret") != si.ClientSecret || q.Get("redirect_status") != "succeeded" {
 			t.Fatalf("return: %s", loc)
 		}
 
