@@ -39,6 +39,15 @@ func (s *Server) expandResult(c *call, res result) ([]byte, error) {
 	if len(c.expand) == 0 {
 		return res.body, nil
 	}
+	if c.publishable {
+		// A browser may see the method it pays with; an expanded charge,
+		// customer or mandate would show it the merchant's own data.
+		for _, path := range c.expand {
+			if !publicExpandable[path] {
+				return nil, cannotExpand(path)
+			}
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(res.body))
 	dec.UseNumber()
 	var doc map[string]any
@@ -121,6 +130,9 @@ func (s *Server) load(c *call, id string) (map[string]any, error) {
 	}
 	return obj, nil
 }
+
+// publicExpandable are the paths a publishable key may expand.
+var publicExpandable = map[string]bool{"payment_method": true}
 
 func cannotExpand(path string) error {
 	return errs.Invalid("", "expand", "This property cannot be expanded (%s).", path)

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"maps"
 
 	"github.com/payd/payd/internal/charge"
 	"github.com/payd/payd/internal/errs"
@@ -65,9 +66,12 @@ func (s *Server) confirmPaymentIntent(c *call) (result, error) {
 		}
 	}
 	p := c.params.Without("client_secret")
+	if c.publishable {
+		inferAcceptance(p, c.r)
+	}
 	data, err := s.intents.Confirm(c.ctx, c.tx, c.account, c.path("intent"), p)
-	if err == nil && c.publishable {
-		data = publicView(data)
+	if c.publishable {
+		data, err = publicView(data), publicError(err)
 	}
 	return result{body: data}, err
 }
@@ -144,12 +148,16 @@ func checkClientSecret(c *call, objectName string, data []byte) error {
 	return nil
 }
 
-// publicFields are what a publishable key sees of an intent; Stripe leaves
-// out the merchant's own data (customer, metadata, descriptors, …).
+// hiddenFromPublishable are the fields of an intent a publishable key does
+// not see: Stripe leaves out the merchant's own data (customer, metadata,
+// descriptors, …).
 var hiddenFromPublishable = []string{"customer", "metadata", "application", "application_fee_amount", "on_behalf_of",
 	"review", "statement_descriptor", "statement_descriptor_suffix", "transfer_data", "transfer_group"}
 
 func publicView(data []byte) []byte {
+	if data == nil {
+		return nil
+	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(data, &m) != nil {
 		return data
@@ -162,6 +170,29 @@ func publicView(data []byte) []byte {
 		return data
 	}
 	return out
+}
+
+// publicError is err as a publishable key sees it: the intent a card
+// error or a wrong-state error carries is shown in its public view too.
+func publicError(err error) error {
+	e, ok := errs.As(err)
+	if !ok || e.Extra == nil {
+		return err
+	}
+	out := *e // errors may be shared values: change a copy
+	out.Extra = maps.Clone(e.Extra)
+	for _, k := range []string{"payment_intent", "setup_intent"} {
+		v, ok := out.Extra[k]
+		if !ok {
+			continue
+		}
+		b, mErr := json.Marshal(v)
+		if mErr != nil {
+			return err
+		}
+		out.Extra[k] = json.RawMessage(publicView(b))
+	}
+	return &out
 }
 
 // SettleDue finishes the delayed debits whose settlement time has passed

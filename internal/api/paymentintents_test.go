@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -362,6 +363,61 @@ func TestPaymentIntents_ValidationAndClientSecret(t *testing.T) {
 		done, err := pk.V1PaymentIntents.Confirm(ctx, pi.ID, cp)
 		if err != nil || done.Status != stripe.PaymentIntentStatusSucceeded {
 			t.Fatalf("pk confirm: %+v %v", done, err)
+		}
+		// Errors show the intent in its public view too, and a publishable
+		// key expands only the payment method.
+		cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		private, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")},
+			Customer: stripe.String(cus.ID), Metadata: map[string]string{"internal": "x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp = &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_chargeDeclined")}
+		cp.AddExtra("client_secret", private.ClientSecret)
+		_, err = pk.V1PaymentIntents.Confirm(ctx, private.ID, cp)
+		se := stripeErr(t, err, 402, "card_error", "card_declined", "")
+		if se.PaymentIntent == nil || se.PaymentIntent.ID != private.ID || se.PaymentIntent.Customer != nil || len(se.PaymentIntent.Metadata) != 0 {
+			t.Fatalf("pk decline shows the merchant's data: %+v", se.PaymentIntent)
+		}
+		cp = &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")}
+		cp.AddExtra("client_secret", private.ClientSecret)
+		cp.AddExpand("payment_method")
+		paid, err := pk.V1PaymentIntents.Confirm(ctx, private.ID, cp)
+		if err != nil || paid.Customer != nil || len(paid.Metadata) != 0 || paid.PaymentMethod == nil || paid.PaymentMethod.Card == nil {
+			t.Fatalf("pk confirm with the method expanded: %+v %v", paid, err)
+		}
+		cp = &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_card_visa")}
+		cp.AddExtra("client_secret", private.ClientSecret)
+		_, err = pk.V1PaymentIntents.Confirm(ctx, private.ID, cp)
+		se = stripeErr(t, err, 400, "invalid_request_error", "payment_intent_unexpected_state", "")
+		if se.PaymentIntent == nil || se.PaymentIntent.Customer != nil || len(se.PaymentIntent.Metadata) != 0 {
+			t.Fatalf("pk state error shows the merchant's data: %+v", se.PaymentIntent)
+		}
+		rp := &stripe.PaymentIntentRetrieveParams{ClientSecret: stripe.String(private.ClientSecret)}
+		rp.AddExpand("latest_charge")
+		_, err = pk.V1PaymentIntents.Retrieve(ctx, private.ID, rp)
+		stripeErr(t, err, 400, "invalid_request_error", "", "expand")
+		// A browser's SEPA confirm: what its acceptance leaves out is
+		// inferred from the request, as for SetupIntents.
+		sepa, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(1500), Currency: stripe.String("eur"),
+			PaymentMethodTypes: []*string{stripe.String("sepa_debit")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := url.Values{
+			"client_secret":                               {sepa.ClientSecret},
+			"payment_method_data[type]":                   {"sepa_debit"},
+			"payment_method_data[sepa_debit][iban]":       {"DE89370400440532013000"},
+			"payment_method_data[billing_details][name]":  {"Jenny Rosen"},
+			"payment_method_data[billing_details][email]": {"jenny@example.com"},
+			"mandate_data[customer_acceptance][type]":     {"online"},
+		}
+		if res := srv.Do("POST", "/v1/payment_intents/"+sepa.ID+"/confirm", acct.Publishable, body.Encode()); res.Status != 200 ||
+			!strings.Contains(res.Body, `"status": "processing"`) && !strings.Contains(res.Body, `"status":"processing"`) {
+			t.Fatalf("pk sepa confirm: %d %s", res.Status, res.Body)
 		}
 		// … and nothing else.
 		_, err = pk.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(100), Currency: stripe.String("usd")})
@@ -742,6 +798,76 @@ func TestPaymentIntents_TestIDMethodEveryOutcome(t *testing.T) {
 		_, err = pay(created.PaymentMethod.ID, nil)
 		if se := stripeErr(t, err, 400, "invalid_request_error", "", "payment_method"); !strings.Contains(se.Msg, "It may not be used again") {
 			t.Fatalf("spent method used again: %q", se.Msg)
+		}
+	})
+}
+
+// TestPaymentIntents_CardDescriptorAndCurrencyChange: Stripe refuses
+// statement_descriptor wherever a card may pay (suffix instead), and a
+// currency change is checked against the intent's payment method types.
+func TestPaymentIntents_CardDescriptorAndCurrencyChange(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		_, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")},
+			StatementDescriptor: stripe.String("ACME SHOES")})
+		se := stripeErr(t, err, 400, "invalid_request_error", "", "statement_descriptor")
+		if !strings.Contains(se.Msg, "statement_descriptor_suffix") {
+			t.Fatalf("card descriptor: %s", se.Msg)
+		}
+		// Automatic payment methods include cards too.
+		_, err = sc.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("usd"),
+			StatementDescriptor: stripe.String("ACME SHOES")})
+		stripeErr(t, err, 400, "invalid_request_error", "", "statement_descriptor")
+		card, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")},
+			StatementDescriptorSuffix: stripe.String("ORDER 7")})
+		if err != nil || card.StatementDescriptorSuffix != "ORDER 7" {
+			t.Fatalf("suffix: %+v %v", card, err)
+		}
+		_, err = sc.V1PaymentIntents.Update(ctx, card.ID, &stripe.PaymentIntentUpdateParams{StatementDescriptor: stripe.String("ACME SHOES")})
+		stripeErr(t, err, 400, "invalid_request_error", "", "statement_descriptor")
+		// A debit without cards keeps its full descriptor.
+		sepa, err := sc.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("eur"),
+			PaymentMethodTypes: []*string{stripe.String("sepa_debit")}, StatementDescriptor: stripe.String("ACME SHOES")})
+		if err != nil || sepa.StatementDescriptor != "ACME SHOES" {
+			t.Fatalf("sepa descriptor: %+v %v", sepa, err)
+		}
+		// … until a card joins its types.
+		_, err = sc.V1PaymentIntents.Update(ctx, sepa.ID, &stripe.PaymentIntentUpdateParams{
+			PaymentMethodTypes: []*string{stripe.String("sepa_debit"), stripe.String("card")}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "statement_descriptor")
+
+		// So does a Checkout Session that may be paid by card.
+		price := usdPrice(t, sc, "shoes", 2000)
+		_, err = sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"),
+			SuccessURL: stripe.String("https://example.com/success"),
+			LineItems:  []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(1)}},
+			PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{StatementDescriptor: stripe.String("ACME SHOES")}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "payment_intent_data[statement_descriptor]")
+
+		// A currency the explicit types do not take is refused.
+		amazon, err := sc.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("eur"),
+			PaymentMethodTypes: []*string{stripe.String("amazon_pay")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.V1PaymentIntents.Update(ctx, amazon.ID, &stripe.PaymentIntentUpdateParams{Currency: stripe.String("cad")})
+		stripeErr(t, err, 400, "invalid_request_error", "payment_intent_invalid_parameter", "currency")
+		if got, _ := sc.V1PaymentIntents.Retrieve(ctx, amazon.ID, nil); got.Currency != "eur" {
+			t.Fatalf("refused update changed the currency: %s", got.Currency)
+		}
+		// Automatic types are decided again for the new currency, and the
+		// options of the types kept stay.
+		auto, err := sc.V1PaymentIntents.Create(ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("eur"),
+			PaymentMethodOptions: &stripe.PaymentIntentCreatePaymentMethodOptionsParams{Card: &stripe.PaymentIntentCreatePaymentMethodOptionsCardParams{
+				RequestThreeDSecure: stripe.String("any")}}})
+		if err != nil || !slices.Contains(auto.PaymentMethodTypes, "sepa_debit") {
+			t.Fatalf("automatic eur: %+v %v", auto, err)
+		}
+		auto, err = sc.V1PaymentIntents.Update(ctx, auto.ID, &stripe.PaymentIntentUpdateParams{Currency: stripe.String("usd")})
+		if err != nil || slices.Contains(auto.PaymentMethodTypes, "sepa_debit") || !slices.Contains(auto.PaymentMethodTypes, "card") ||
+			auto.PaymentMethodOptions.Card == nil || auto.PaymentMethodOptions.Card.RequestThreeDSecure != "any" || auto.AutomaticPaymentMethods == nil {
+			t.Fatalf("automatic types after a currency change: %+v %v", auto, err)
 		}
 	})
 }

@@ -73,8 +73,8 @@ func (s *Server) confirmSetupIntent(c *call) (result, error) {
 		inferAcceptance(p, c.r)
 	}
 	data, err := s.setups.Confirm(c.ctx, c.tx, c.account, c.path("intent"), p)
-	if err == nil && c.publishable {
-		data = publicView(data)
+	if c.publishable {
+		data, err = publicView(data), publicError(err)
 	}
 	return result{body: data}, err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/payd/payd/internal/metadata"
 	"github.com/payd/payd/internal/money"
 	"github.com/payd/payd/internal/param"
+	"github.com/payd/payd/internal/paymentintent"
 	"github.com/payd/payd/internal/store"
 )
 
@@ -130,6 +131,11 @@ func (s *Service) create(ctx context.Context, tx store.Tx, account string, p par
 	}
 	if err := s.applyTypes(ctx, tx, account, cs, p); err != nil {
 		return nil, err
+	}
+	if d := l.priv.PaymentIntentData; d != nil && d.StatementDescriptor != "" && slices.Contains(cs.PaymentMethodTypes, "card") {
+		// The intent the page creates would be refused (see
+		// paymentintent.CardDescriptorMessage): refuse the session now.
+		return nil, errs.Invalid("", "payment_intent_data[statement_descriptor]", paymentintent.CardDescriptorMessage)
 	}
 	if err := s.applyCustomer(ctx, tx, account, cs, p); err != nil {
 		return nil, err

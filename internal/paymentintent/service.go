@@ -119,6 +119,9 @@ func (s *Service) CreateOwned(ctx context.Context, tx store.Tx, account string, 
 	if err := s.apply(ctx, tx, account, l, p, true); err != nil {
 		return nil, err
 	}
+	if err := cardDescriptor(pi, p, owner); err != nil {
+		return nil, err
+	}
 	if pi.PaymentMethod != nil {
 		pi.Status = RequiresConfirmation
 	}
@@ -169,6 +172,56 @@ func (s *Service) applyTypes(ctx context.Context, tx store.Tx, account string, p
 	pi.PaymentMethodOptions = methodOptions(types)
 	return nil
 }
+
+// retype checks an intent's payment method types against its new
+// currency: explicit types must all accept it, automatic ones are decided
+// again for it. The options of the types it keeps stay as they were.
+func (s *Service) retype(ctx context.Context, tx store.Tx, account string, pi *PaymentIntent) error {
+	p := param.Map{}
+	var enabled []string
+	if apm := pi.AutomaticPaymentMethods; apm != nil {
+		p["automatic_payment_methods"] = map[string]any{"allow_redirects": apm.AllowRedirects}
+		var err error
+		if enabled, err = pmconfig.Enabled(ctx, tx, account); err != nil {
+			return err
+		}
+	} else {
+		explicit := make([]any, len(pi.PaymentMethodTypes))
+		for i, t := range pi.PaymentMethodTypes {
+			explicit[i] = t
+		}
+		p["payment_method_types"] = explicit
+	}
+	types, _, err := customeraction.Types(p, pi.Currency, enabled)
+	if err != nil {
+		return err
+	}
+	options := methodOptions(types)
+	for t := range options {
+		if kept, ok := pi.PaymentMethodOptions[t]; ok {
+			options[t] = kept
+		}
+	}
+	pi.PaymentMethodTypes, pi.PaymentMethodOptions = types, options
+	return nil
+}
+
+// cardDescriptor refuses statement_descriptor on an intent that may be
+// paid by card, as Stripe has since 2024: card payments take
+// statement_descriptor_suffix. Checked when a request sets either the
+// descriptor or the types; an intent a Checkout Session drives (owner)
+// had its parameters checked when the session was created.
+func cardDescriptor(pi *PaymentIntent, p param.Map, owner string) error {
+	if owner != "" || pi.StatementDescriptor == nil || !slices.Contains(pi.PaymentMethodTypes, "card") ||
+		!p.Has("statement_descriptor") && !p.Has("payment_method_types") && !p.Has("currency") {
+		return nil
+	}
+	return errs.Invalid("", "statement_descriptor", CardDescriptorMessage)
+}
+
+// CardDescriptorMessage is Stripe's refusal of statement_descriptor for
+// card payments.
+const CardDescriptorMessage = "The statement_descriptor parameter is not supported for the payment_method_type `card`. To continue supporting payment_method_type `card`, please pass in `statement_descriptor_suffix` or remove the `statement_descriptor` parameter altogether. Please see https://support.stripe.com/questions/use-of-the-statement-descriptor-parameter-on-paymentintents-for-card-charges for additional details."
 
 func methodOptions(types []string) map[string]any {
 	o := map[string]any{}
@@ -342,8 +395,15 @@ func (s *Service) Update(ctx context.Context, tx store.Tx, account, intentID str
 			return nil, err
 		}
 		pi.AutomaticPaymentMethods = nil
+	} else if p.Has("currency") {
+		if err := s.retype(ctx, tx, account, pi); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.apply(ctx, tx, account, l, p, false); err != nil {
+		return nil, err
+	}
+	if err := cardDescriptor(pi, p, l.priv.Owner); err != nil {
 		return nil, err
 	}
 	if p.Has("payment_method") || p.Has("payment_method_data") {
