@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/stripe/stripe-go/v85"
@@ -403,5 +404,45 @@ func TestCustomerSessions_Validation(t *testing.T) {
 		_, err = srv.ClientKey(srv.Accounts[0].Publishable).V1CustomerSessions.Create(ctx,
 			&stripe.CustomerSessionCreateParams{Customer: stripe.String(cus.ID), Components: pe(nil)})
 		stripeErr(t, err, 403, "invalid_request_error", "secret_key_required", "")
+	})
+}
+
+// TestConfirmationTokens_ExpireAfterTwelveHours: a token the server spends
+// after its 12 hours answers Stripe's error, for both kinds of intent,
+// and spends nothing.
+func TestConfirmationTokens_ExpireAfterTwelveHours(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		clock := &paydtest.Clock{}
+		srv := paydtest.NewWithClock(t, e, clock)
+		sc := srv.Client(0)
+		var toks []string
+		for range 2 {
+			ct, err := sc.V1TestHelpersConfirmationTokens.Create(ctx, &stripe.TestHelpersConfirmationTokenCreateParams{PaymentMethod: stripe.String("pm_card_visa")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ct.ExpiresAt != ct.Created+12*3600 {
+				t.Fatalf("expires_at %d, created %d", ct.ExpiresAt, ct.Created)
+			}
+			toks = append(toks, ct.ID)
+		}
+		clock.Advance(12*time.Hour + 2*time.Second)
+		_, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Confirm: stripe.Bool(true), ConfirmationToken: stripe.String(toks[0]),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		se := stripeErr(t, err, 400, "invalid_request_error", "", "confirmation_token")
+		if !strings.Contains(se.Msg, "has expired") {
+			t.Fatalf("PaymentIntent with an expired token: %s", se.Msg)
+		}
+		_, err = sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Confirm: stripe.Bool(true), ConfirmationToken: stripe.String(toks[1]),
+			PaymentMethodTypes: []*string{stripe.String("card")}})
+		se = stripeErr(t, err, 400, "invalid_request_error", "", "confirmation_token")
+		if !strings.Contains(se.Msg, "has expired") {
+			t.Fatalf("SetupIntent with an expired token: %s", se.Msg)
+		}
+		for _, tok := range toks {
+			if ct, err := sc.V1ConfirmationTokens.Retrieve(ctx, tok, nil); err != nil || ct.PaymentIntent != "" || ct.SetupIntent != "" {
+				t.Fatalf("expired token spent: %+v %v", ct, err)
+			}
+		}
 	})
 }
