@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v85"
 

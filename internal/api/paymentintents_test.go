@@ -840,8 +840,8 @@ func TestPaymentIntents_CardDescriptorAndCurrencyChange(t *testing.T) {
 		// So does a Checkout Session that may be paid by card.
 		price := usdPrice(t, sc, "shoes", 2000)
 		_, err = sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"),
-			SuccessURL: stripe.String("https://example.com/success"),
-			LineItems:  []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(1)}},
+			SuccessURL:        stripe.String("https://example.com/success"),
+			LineItems:         []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(1)}},
 			PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{StatementDescriptor: stripe.String("ACME SHOES")}})
 		stripeErr(t, err, 400, "invalid_request_error", "", "payment_intent_data[statement_descriptor]")
 
