@@ -128,7 +128,7 @@ func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	s.handle("POST /v1/customers", secretOnly, s.createCustomer)
 	s.handle("GET /v1/customers", secretOnly, s.listCustomers)
-	s.handle("GET /v1/customers/search", secretOnly, noSearch("customers", "email, created"))
+	s.handle("GET /v1/customers/search", secretOnly, searchIn(customerSearch))
 	s.handle("GET /v1/customers/{customer}", secretOnly, s.retrieveCustomer)
 	s.handle("POST /v1/customers/{customer}", secretOnly, s.updateCustomer)
 	s.handle("DELETE /v1/customers/{customer}", secretOnly, s.deleteCustomer)

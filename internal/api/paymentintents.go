@@ -19,7 +19,7 @@ import (
 func (s *Server) paymentIntentRoutes() {
 	s.handle("POST /v1/payment_intents", secretOnly, s.createPaymentIntent)
 	s.handle("GET /v1/payment_intents", secretOnly, s.listPaymentIntents)
-	s.handle("GET /v1/payment_intents/search", secretOnly, noSearch("payment_intents", "customer, created"))
+	s.handle("GET /v1/payment_intents/search", secretOnly, searchIn(paymentIntentSearch))
 	s.handle("GET /v1/payment_intents/{intent}", publishableToo, s.retrievePaymentIntent)
 	s.handle("POST /v1/payment_intents/{intent}", secretOnly, s.updatePaymentIntent)
 	s.handle("POST /v1/payment_intents/{intent}/confirm", publishableToo, s.confirmPaymentIntent)
@@ -27,7 +27,7 @@ func (s *Server) paymentIntentRoutes() {
 	s.handle("POST /v1/payment_intents/{intent}/cancel", secretOnly, s.cancelPaymentIntent)
 
 	s.handle("GET /v1/charges", secretOnly, s.listCharges)
-	s.handle("GET /v1/charges/search", secretOnly, noSearch("charges", "customer, payment_intent, transfer_group, created"))
+	s.handle("GET /v1/charges/search", secretOnly, searchIn(chargeSearch))
 	s.handle("GET /v1/charges/{charge}", secretOnly, s.retrieveCharge)
 }
 
