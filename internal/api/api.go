@@ -161,6 +161,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Request-Id", reqID)
 	h.Set("Stripe-Version", version.APIVersion)
+	if r.Header.Get("Origin") != "" && crossOrigin(r.URL.Path) {
+		if allowCrossOrigin(w, r) {
+			return // a preflight, answered
+		}
+	}
 	ctx := context.WithValue(r.Context(), requestIDKey{}, reqID)
 	ctx = context.WithValue(ctx, baseURLKey{}, baseURL(r))
 	ctx = mandate.WithBaseURL(ctx, baseURL(r))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -15,10 +16,56 @@ import (
 
 const noKeyMessage = "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
 
-// authenticate resolves the request's API key, sent as the Basic auth user
-// name or as a Bearer token, to its account.
-func (s *Server) authenticate(ctx context.Context, r *http.Request) (store.APIKey, error) {
-	key := apiKey(r)
+// forbiddenPublishable is Stripe's answer to a publishable key on an
+// endpoint that takes only secret keys.
+const forbiddenPublishable = "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+
+// authorize resolves key to its account and checks that it may call an
+// endpoint of access acc.
+func (s *Server) authorize(ctx context.Context, key string, acc access) (store.APIKey, error) {
+	k, err := s.authenticate(ctx, key)
+	if err == nil && k.Kind == store.KeyPublishable && acc != publishableToo {
+		return k, errs.Forbidden(forbiddenPublishable)
+	}
+	return k, err
+}
+
+// authorizeParam is authorize for a key sent as the key parameter, which
+// browser libraries use for publishable keys: a request without an
+// Authorization header is one the browser sends without asking the server
+// first (a "simple" cross-origin request). Secret keys are refused there:
+// a parameter ends up in URLs and logs.
+func (s *Server) authorizeParam(ctx context.Context, key string, acc access) (store.APIKey, error) {
+	k, err := s.authorize(ctx, key, acc)
+	if err == nil && k.Kind != store.KeyPublishable {
+		return store.APIKey{}, errs.Unauthorized("A secret API key cannot be sent as the key parameter. Send it in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+	}
+	return k, err
+}
+
+// takeKeyParam takes the key parameter out of a raw query string or form
+// body and returns what is left and the key ("" when there is none).
+func takeKeyParam(raw string) (rest, key string) {
+	if !strings.HasPrefix(raw, "key=") && !strings.Contains(raw, "&key=") {
+		return raw, ""
+	}
+	pairs := strings.Split(raw, "&")
+	kept := pairs[:0]
+	for _, p := range pairs {
+		if v, ok := strings.CutPrefix(p, "key="); ok {
+			if u, err := url.QueryUnescape(v); err == nil {
+				key = u
+			}
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, "&"), key
+}
+
+// authenticate resolves an API key, sent as the Basic auth user name, as
+// a Bearer token or as the key parameter, to its account.
+func (s *Server) authenticate(ctx context.Context, key string) (store.APIKey, error) {
 	if key == "" {
 		return store.APIKey{}, errs.Unauthorized(noKeyMessage)
 	}

@@ -105,14 +105,16 @@ func (s *Server) handleOwn(pattern string, acc access, schema *form.Schema, fn h
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn handlerFunc, decode func(raw string) (map[string]any, error)) {
 	ctx := r.Context()
-	key, err := s.authenticate(ctx, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if key.Kind == store.KeyPublishable && acc != publishableToo {
-		s.writeError(w, r, errs.Forbidden("This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."))
-		return
+	// The key comes in the Authorization header, or else, from a browser
+	// library, as the key parameter (read with the parameters below).
+	header := apiKey(r)
+	var key store.APIKey
+	var err error
+	if header != "" {
+		if key, err = s.authorize(ctx, header, acc); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	if v := r.Header.Get("Stripe-Version"); v != "" && !apiVersionRE.MatchString(v) {
 		s.writeError(w, r, errs.Invalid("", "", "Invalid Stripe API version: %s", v))
@@ -134,6 +136,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, acc access, fn ha
 			// Stripe reads parameters from the body of a POST; a query
 			// string would be silently ignored, so refuse it.
 			s.writeError(w, r, errs.Invalid("", "", "Parameters for POST requests must be sent in the request body, not in the URL query string."))
+			return
+		}
+	}
+	if header == "" {
+		var given string
+		raw, given = takeKeyParam(raw)
+		if key, err = s.authorizeParam(ctx, given, acc); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 	}
