@@ -871,3 +871,61 @@ func TestPaymentIntents_CardDescriptorAndCurrencyChange(t *testing.T) {
 		}
 	})
 }
+
+// TestPaymentIntents_BankAccountOptions: Stripe's ACH guides send
+// payment_method_options[us_bank_account] with Financial Connections
+// permissions and a verification method; payd records them as asked, on
+// PaymentIntents and SetupIntents alike, and refuses what it cannot do.
+func TestPaymentIntents_BankAccountOptions(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ach := []*string{stripe.String("us_bank_account")}
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("usd"),
+			Customer: stripe.String(cus.ID), SetupFutureUsage: stripe.String("off_session"), PaymentMethodTypes: ach,
+			PaymentMethodOptions: &stripe.PaymentIntentCreatePaymentMethodOptionsParams{USBankAccount: &stripe.PaymentIntentCreatePaymentMethodOptionsUSBankAccountParams{
+				FinancialConnections: &stripe.PaymentIntentCreatePaymentMethodOptionsUSBankAccountFinancialConnectionsParams{
+					Permissions: []*string{stripe.String("payment_method"), stripe.String("balances")}},
+				VerificationMethod: stripe.String("instant")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := pi.PaymentMethodOptions.USBankAccount
+		if o == nil || o.VerificationMethod != "instant" || o.FinancialConnections == nil ||
+			len(o.FinancialConnections.Permissions) != 2 || o.FinancialConnections.Permissions[1] != "balances" {
+			t.Fatalf("options: %+v", o)
+		}
+		// The intent still pays as before.
+		pi, err = sc.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String("pm_usBankAccount_success"),
+			MandateData: &stripe.PaymentIntentMandateDataParams{CustomerAcceptance: &stripe.PaymentIntentMandateDataCustomerAcceptanceParams{
+				Type: stripe.String("offline")}}})
+		if err != nil || pi.Status != stripe.PaymentIntentStatusProcessing {
+			t.Fatalf("confirm: %+v %v", pi, err)
+		}
+		// Microdeposits would wait for the customer: refused, as is a
+		// permission list without payment_method.
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("usd"), PaymentMethodTypes: ach,
+			PaymentMethodOptions: &stripe.PaymentIntentCreatePaymentMethodOptionsParams{USBankAccount: &stripe.PaymentIntentCreatePaymentMethodOptionsUSBankAccountParams{
+				VerificationMethod: stripe.String("microdeposits")}}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "payment_method_options[us_bank_account][verification_method]")
+		_, err = createPI(t, sc, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(2000), Currency: stripe.String("usd"), PaymentMethodTypes: ach,
+			PaymentMethodOptions: &stripe.PaymentIntentCreatePaymentMethodOptionsParams{USBankAccount: &stripe.PaymentIntentCreatePaymentMethodOptionsUSBankAccountParams{
+				FinancialConnections: &stripe.PaymentIntentCreatePaymentMethodOptionsUSBankAccountFinancialConnectionsParams{
+					Permissions: []*string{stripe.String("balances")}}}}})
+		stripeErr(t, err, 400, "invalid_request_error", "", "payment_method_options[us_bank_account][financial_connections][permissions]")
+
+		si, err := sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID), PaymentMethodTypes: ach,
+			PaymentMethodOptions: &stripe.SetupIntentCreatePaymentMethodOptionsParams{USBankAccount: &stripe.SetupIntentCreatePaymentMethodOptionsUSBankAccountParams{
+				FinancialConnections: &stripe.SetupIntentCreatePaymentMethodOptionsUSBankAccountFinancialConnectionsParams{
+					Permissions: []*string{stripe.String("payment_method")}},
+				VerificationMethod: stripe.String("automatic")}}})
+		if err != nil || si.PaymentMethodOptions.USBankAccount == nil || si.PaymentMethodOptions.USBankAccount.VerificationMethod != "automatic" ||
+			si.PaymentMethodOptions.USBankAccount.FinancialConnections == nil {
+			t.Fatalf("setup options: %+v %v", si, err)
+		}
+	})
+}

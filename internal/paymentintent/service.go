@@ -322,6 +322,15 @@ func applyOptions(pi *PaymentIntent, priv *private, o param.Map) error {
 		}
 		given, _ := v.(map[string]any)
 		for k, val := range given {
+			if t == "us_bank_account" {
+				ok, err := customeraction.BankAccountOption(opts, k, val, param.Path("payment_method_options", t))
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue
+				}
+			}
 			switch {
 			case t == "card" && k == "request_three_d_secure":
 				priv.ThreeDS, _ = val.(string)
