@@ -148,41 +148,38 @@ func NoValidTypes(object string) *errs.Error {
 	return errs.Invalid("", "", "No valid payment method types for this %s. Please ensure that you have activated payment methods compatible with your chosen currency in your dashboard (https://dashboard.stripe.com/settings/payment_methods) or specify payment_method_types", object)
 }
 
-// BankAccountOption takes one of payment_method_options[us_bank_account]
-// that Stripe's ACH guides send, into opts (the intent's rendered options
-// of that type), and reports whether key was one of them; path names the
-// parameter, for errors. payd verifies bank accounts at once, with no
-// Financial Connections session, so the options are recorded as asked;
-// microdeposits, which would wait for the customer, are refused.
-func BankAccountOption(opts map[string]any, key string, val any, path string) (bool, error) {
-	switch key {
-	case "verification_method":
-		switch v, _ := val.(string); v {
-		case "automatic", "instant":
-			opts[key] = v
-		case "microdeposits":
-			return true, errs.Invalid("", param.Path(path, key),
-				"verification_method=microdeposits is not supported by payd: its bank accounts are verified instantly and never wait for microdeposits. Use automatic or instant.")
-		}
-		return true, nil
-	case "financial_connections":
-		given, _ := val.(map[string]any)
-		fc := map[string]any{"permissions": []any{"payment_method"}, "prefetch": []any{}}
-		for k, v := range given {
-			switch k {
-			case "permissions":
-				perms, _ := v.([]any)
-				if !slices.Contains(perms, any("payment_method")) {
-					return true, errs.Invalid("", param.Path(param.Path(path, key), k),
+// BankAccountOptions takes, from given (payment_method_options
+// [us_bank_account]), the options Stripe's ACH guides send into opts (the
+// intent's rendered options of that type) and returns the rest; path
+// names the parameter, for errors. payd verifies bank accounts at once,
+// with no Financial Connections session, so the options are recorded as
+// asked; microdeposits, which would wait for the customer, are refused.
+func BankAccountOptions(opts, given map[string]any, path string) (rest map[string]any, err error) {
+	rest = map[string]any{}
+	for key, val := range given {
+		switch key {
+		case "verification_method":
+			switch v, _ := val.(string); v {
+			case "automatic", "instant":
+				opts[key] = v
+			case "microdeposits":
+				return nil, errs.Invalid("", param.Path(path, key),
+					"verification_method=microdeposits is not supported by payd: its bank accounts are verified instantly and never wait for microdeposits. Use automatic or instant.")
+			}
+		case "financial_connections":
+			asked, _ := val.(map[string]any)
+			fc := map[string]any{"permissions": []any{"payment_method"}, "prefetch": []any{}}
+			for k, v := range asked {
+				if perms, _ := v.([]any); k == "permissions" && !slices.Contains(perms, any("payment_method")) {
+					return nil, errs.Invalid("", param.Path(param.Path(path, key), k),
 						"The `payment_method` permission must be included in financial_connections[permissions].")
 				}
-				fc[k] = perms
-			case "prefetch", "filters", "return_url":
-				fc[k] = v
+				fc[k] = v // permissions, prefetch, filters, return_url: the request's schema allows no other
 			}
+			opts[key] = fc
+		default:
+			rest[key] = val
 		}
-		opts[key] = fc
-		return true, nil
 	}
-	return false, nil
+	return rest, nil
 }

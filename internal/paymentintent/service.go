@@ -321,16 +321,13 @@ func applyOptions(pi *PaymentIntent, priv *private, o param.Map) error {
 			opts = map[string]any{}
 		}
 		given, _ := v.(map[string]any)
-		for k, val := range given {
-			if t == "us_bank_account" {
-				ok, err := customeraction.BankAccountOption(opts, k, val, param.Path("payment_method_options", t))
-				if err != nil {
-					return err
-				}
-				if ok {
-					continue
-				}
+		if t == "us_bank_account" {
+			var err error
+			if given, err = customeraction.BankAccountOptions(opts, given, param.Path("payment_method_options", t)); err != nil {
+				return err
 			}
+		}
+		for k, val := range given {
 			switch {
 			case t == "card" && k == "request_three_d_secure":
 				priv.ThreeDS, _ = val.(string)

@@ -223,7 +223,7 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, account string, l *loa
 // applyOptions takes payment_method_options. payd's processor acts on
 // card[request_three_d_secure]; us_bank_account's verification and
 // Financial Connections options are recorded (see
-// customeraction.BankAccountOption); every other option is refused by name.
+// customeraction.BankAccountOptions); every other option is refused by name.
 func applyOptions(si *SetupIntent, priv *private, o param.Map) error {
 	for t, v := range o {
 		if !slices.Contains(si.PaymentMethodTypes, t) {
@@ -235,16 +235,13 @@ func applyOptions(si *SetupIntent, priv *private, o param.Map) error {
 			opts = map[string]any{}
 		}
 		given, _ := v.(map[string]any)
-		for k, val := range given {
-			if t == "us_bank_account" {
-				ok, err := customeraction.BankAccountOption(opts, k, val, param.Path("payment_method_options", t))
-				if err != nil {
-					return err
-				}
-				if ok {
-					continue
-				}
+		if t == "us_bank_account" {
+			var err error
+			if given, err = customeraction.BankAccountOptions(opts, given, param.Path("payment_method_options", t)); err != nil {
+				return err
 			}
+		}
+		for k, val := range given {
 			if t != "card" || k != "request_three_d_secure" {
 				return errs.Invalid("", param.Path(param.Path("payment_method_options", t), k),
 					"payment_method_options[%s][%s] is not supported by payd.", t, k)
