@@ -14,6 +14,7 @@ import (
 	"github.com/payd/payd/internal/charge"
 	"github.com/payd/payd/internal/checkout"
 	"github.com/payd/payd/internal/customer"
+	"github.com/payd/payd/internal/dispute"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/id"
 	"github.com/payd/payd/internal/mandate"
@@ -103,6 +104,7 @@ func New(cfg Config) *Server {
 		paymentintent.Prefix + "_":      paymentintent.Get,
 		charge.Prefix + "_":             getter(charge.Table, "charge"),
 		refund.Prefix + "_":             getter(refund.Table, "refund"),
+		dispute.Prefix + "_":            getter(dispute.Table, "dispute"),
 
 		catalog.ProductPrefix + "_": catalog.ExpandProduct,
 		catalog.PricePrefix + "_":   catalog.PriceJSON,
@@ -141,6 +143,7 @@ func (s *Server) routes() {
 	s.paymentIntentRoutes()
 	s.setupIntentRoutes()
 	s.refundRoutes()
+	s.disputeRoutes()
 	s.catalogRoutes()
 	s.paymentMethodConfigRoutes()
 	s.checkoutRoutes()

@@ -181,6 +181,15 @@ func Save(ctx context.Context, tx store.Tx, account string, now int64, c *Charge
 	return err
 }
 
+// MarkDisputed flags a charge as disputed. Stripe tells of the change with
+// the dispute's own events (charge.dispute.created), so none is recorded
+// here.
+func MarkDisputed(ctx context.Context, tx store.Tx, account string, c *Charge) error {
+	c.Disputed = true
+	_, err := put(ctx, tx, account, c, false)
+	return err
+}
+
 // put writes the charge and returns its JSON.
 func put(ctx context.Context, tx store.Tx, account string, c *Charge, insert bool) ([]byte, error) {
 	data, err := marshal(c)

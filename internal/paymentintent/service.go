@@ -11,6 +11,7 @@ import (
 	"github.com/payd/payd/internal/confirmationtoken"
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/customeraction"
+	"github.com/payd/payd/internal/dispute"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
@@ -616,7 +617,18 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 		return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.amount_capturable_updated")
 	}
 	pi.Status, pi.AmountReceived = Succeeded, pi.Amount
-	return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.succeeded")
+	data, err := s.save(ctx, tx, account, now.Unix(), l, "payment_intent.succeeded")
+	if err != nil {
+		return nil, err
+	}
+	// Stripe's dispute test cards: the charge is disputed as soon as it
+	// succeeds, its events following the payment's.
+	if b := pm.Processor().Behavior; b.Dispute != "" {
+		if _, err := dispute.Open(ctx, tx, account, ch, b.Dispute, b.DisputeInquiry, now); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
 }
 
 // debitMethods are charged only under a mandate the customer accepted.

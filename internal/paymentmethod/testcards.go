@@ -90,11 +90,12 @@ var testCards = map[string]testCard{
 	// settle delay has passed, or succeeds and then fails.
 	"4000000000007726": {behavior: processor.Behavior{Refund: "pending"}},
 	"4000000000005126": {behavior: processor.Behavior{Refund: "fail"}},
-	// Disputes and balances: the payment itself succeeds (payd does not
-	// model disputes).
-	"4000000000000259": {},
-	"4000000000002685": {},
-	"4000000000001976": {},
+	// Disputes: the payment succeeds and its charge is disputed at once.
+	"4000000000000259": {behavior: processor.Behavior{Dispute: "fraudulent"}},
+	"4000000000002685": {behavior: processor.Behavior{Dispute: "product_not_received"}},
+	"4000000000001976": {behavior: processor.Behavior{Dispute: "general", DisputeInquiry: true}},
+	// Early fraud warnings, multiple disputes and balances: the payment
+	// itself succeeds (payd models none of them).
 	"4000000000005423": {},
 	"4000000404000079": {},
 	"4000000000000077": {},

@@ -40,6 +40,12 @@ type Behavior struct {
 	// settles with (insufficient_funds, account_closed, …); empty means it
 	// settles successfully.
 	SettleFailure string `json:"settle_failure,omitempty"`
+	// Dispute, for Stripe's dispute test cards, is the reason of the
+	// dispute that follows the charge's success at once (fraudulent,
+	// product_not_received, general); DisputeInquiry makes it an inquiry
+	// (warning_needs_response) rather than a chargeback.
+	Dispute        string `json:"dispute,omitempty"`
+	DisputeInquiry bool   `json:"dispute_inquiry,omitempty"`
 }
 
 // Method is what the processor needs to know about a payment method.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/payd/payd/internal/charge"
+	"github.com/payd/payd/internal/dispute"
 	"github.com/payd/payd/internal/errs"
 	"github.com/payd/payd/internal/event"
 	"github.com/payd/payd/internal/id"
@@ -93,6 +94,15 @@ func (s *Service) Create(ctx context.Context, tx store.Tx, account string, p par
 	}
 	if err := refundable(ch); err != nil {
 		return nil, err
+	}
+	if ch.Disputed {
+		ok, err := dispute.ChargeRefundable(ctx, tx, account, ch.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errs.Invalid("charge_disputed", "", "Charge %s has been charged back; cannot issue a refund.", ch.ID)
+		}
 	}
 	// amount_refunded already counts the part of a partial capture that
 	// was released, so what remains is measured against the charge's

@@ -36,6 +36,7 @@ var prefixes = []string{
 	"/v1/setup_attempts",
 	"/v1/charges",
 	"/v1/refunds",
+	"/v1/disputes",
 	"/v1/mandates",
 	"/v1/products",
 	"/v1/prices",
