@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,6 +350,35 @@ func TestDisputes_ChargebackBlocksRefunds(t *testing.T) {
 		r, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID)})
 		if err != nil || r.Status != stripe.RefundStatusSucceeded {
 			t.Fatalf("inquiry refund: %+v %v", r, err)
+		}
+	})
+}
+
+// TestDisputes_ManualCaptureDisputedOnCapture: a dispute test card's
+// authorization is not disputed until it is captured, and then for the
+// amount captured.
+func TestDisputes_ManualCaptureDisputedOnCapture(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		pi, err := createPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethodTypes: []*string{stripe.String("card")},
+			PaymentMethod: stripe.String("pm_card_createDispute"), Confirm: stripe.Bool(true), CaptureMethod: stripe.String("manual")})
+		if err != nil || pi.Status != stripe.PaymentIntentStatusRequiresCapture {
+			t.Fatalf("authorize: %+v %v", pi, err)
+		}
+		if ds := listDisputes(t, sc, &stripe.DisputeListParams{PaymentIntent: stripe.String(pi.ID)}); len(ds) != 0 {
+			t.Fatalf("disputed before capture: %+v", ds)
+		}
+		if _, err := sc.V1PaymentIntents.Capture(ctx, pi.ID, &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(1500)}); err != nil {
+			t.Fatal(err)
+		}
+		ds := listDisputes(t, sc, &stripe.DisputeListParams{PaymentIntent: stripe.String(pi.ID)})
+		if len(ds) != 1 || ds[0].Amount != 1500 || ds[0].Reason != "fraudulent" || ds[0].Status != stripe.DisputeStatusNeedsResponse {
+			t.Fatalf("after capture: %+v", ds)
+		}
+		types := eventTypes(t, sc)
+		if got := strings.Join(types[len(types)-4:], ","); got != "charge.captured,payment_intent.succeeded,charge.dispute.created,charge.dispute.funds_withdrawn" {
+			t.Fatalf("events: %s", got)
 		}
 	})
 }

@@ -125,14 +125,14 @@ func emptyEvidence() Evidence {
 // services not received").
 var networkReasonCodes = map[string]string{"fraudulent": "10.4", "product_not_received": "13.1"}
 
-// Open disputes the succeeded charge ch for its full amount with reason,
+// Open disputes the succeeded charge ch for the amount captured with reason,
 // as an inquiry or a chargeback, marks the charge disputed and records
 // charge.dispute.created and, for a chargeback, whose funds Stripe
 // withdraws at once, charge.dispute.funds_withdrawn.
 func Open(ctx context.Context, tx store.Tx, account string, ch *charge.Charge, reason string, inquiry bool, now time.Time) (*Dispute, error) {
 	due := now.Add(evidenceDue).UTC().Truncate(24 * time.Hour).Add(24*time.Hour - time.Second).Unix()
 	d := &Dispute{
-		ID: id.New(Prefix), Object: "dispute", Amount: ch.Amount, BalanceTransactions: []any{},
+		ID: id.New(Prefix), Object: "dispute", Amount: ch.AmountCaptured, BalanceTransactions: []any{},
 		Charge: ch.ID, Created: now.Unix(), Currency: ch.Currency, EnhancedEligibilityTypes: []string{},
 		Evidence:        emptyEvidence(),
 		EvidenceDetails: EvidenceDetails{DueBy: &due, EnhancedEligibility: map[string]any{}},

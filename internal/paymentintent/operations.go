@@ -3,6 +3,7 @@ package paymentintent
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/payd/payd/internal/charge"
 	"github.com/payd/payd/internal/errs"
@@ -65,7 +66,16 @@ func (s *Service) Capture(ctx context.Context, tx store.Tx, account, intentID st
 		return nil, err
 	}
 	pi.Status, pi.AmountReceived, pi.AmountCapturable = Succeeded, amount, 0
-	return s.save(ctx, tx, account, now, l, "payment_intent.succeeded")
+	reason, inquiry := l.priv.DisputeReason, l.priv.DisputeInquiry
+	l.priv.DisputeReason, l.priv.DisputeInquiry = "", false
+	data, err := s.save(ctx, tx, account, now, l, "payment_intent.succeeded")
+	if err != nil {
+		return nil, err
+	}
+	if err := disputeTestCard(ctx, tx, account, ch, reason, inquiry, time.Unix(now, 0)); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // cancellationReasons are those a caller may give.

@@ -125,6 +125,10 @@ type private struct {
 	// Owner is the Checkout Session that created the intent; it hears of
 	// every change (see Owners).
 	Owner string `json:"owner,omitempty"`
+	// DisputeReason and DisputeInquiry: a dispute test card's charge,
+	// authorized for a later capture, is disputed once captured.
+	DisputeReason  string `json:"dispute_reason,omitempty"`
+	DisputeInquiry bool   `json:"dispute_inquiry,omitempty"`
 }
 
 // loaded is an intent read for change.

@@ -612,7 +612,9 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	if err := s.saveMethod(ctx, tx, account, l, pm); err != nil {
 		return nil, err
 	}
+	b := pm.Processor().Behavior
 	if manual {
+		priv.DisputeReason, priv.DisputeInquiry = b.Dispute, b.DisputeInquiry
 		pi.Status, pi.AmountCapturable = RequiresCapture, pi.Amount
 		return s.save(ctx, tx, account, now.Unix(), l, "payment_intent.amount_capturable_updated")
 	}
@@ -621,14 +623,21 @@ func (s *Service) record(ctx context.Context, tx store.Tx, account string, l *lo
 	if err != nil {
 		return nil, err
 	}
-	// Stripe's dispute test cards: the charge is disputed as soon as it
-	// succeeds, its events following the payment's.
-	if b := pm.Processor().Behavior; b.Dispute != "" {
-		if _, err := dispute.Open(ctx, tx, account, ch, b.Dispute, b.DisputeInquiry, now); err != nil {
-			return nil, err
-		}
+	if err := disputeTestCard(ctx, tx, account, ch, b.Dispute, b.DisputeInquiry, now); err != nil {
+		return nil, err
 	}
 	return data, nil
+}
+
+// disputeTestCard disputes the charge of one of Stripe's dispute test cards
+// (reason set) as soon as it is captured, its events following the
+// payment's; other charges are left alone.
+func disputeTestCard(ctx context.Context, tx store.Tx, account string, ch *charge.Charge, reason string, inquiry bool, now time.Time) error {
+	if reason == "" {
+		return nil
+	}
+	_, err := dispute.Open(ctx, tx, account, ch, reason, inquiry, now)
+	return err
 }
 
 // debitMethods are charged only under a mandate the customer accepted.
