@@ -216,16 +216,6 @@ func authorizeURL(ctx context.Context, intentID, token string) string {
 	return base + "/_payd/authorize/" + intentID + "?token=" + token
 }
 
-// noSearch refuses Stripe's Search API for a resource, which payd does not
-// have, naming the list and filters that answer instead. Without it the
-// retrieve route would take "search" for an id.
-func noSearch(resource, filters string) func(*call) (result, error) {
-	return func(*call) (result, error) {
-		return result{}, errs.Invalid("", "query",
-			"Search is not supported by payd: list %s with GET /v1/%s and its filters (%s) instead.", resource, resource, filters)
-	}
-}
-
 // getter is an expander for a table whose rows are served as stored.
 func getter(table, objectName string) expander {
 	return func(ctx context.Context, tx store.Tx, account, id string) ([]byte, error) {

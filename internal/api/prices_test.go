@@ -615,20 +615,6 @@ func TestPrices_ExpandProduct(t *testing.T) {
 	})
 }
 
-func TestPrices_SearchIsRefused(t *testing.T) {
-	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
-		srv := paydtest.New(t, e)
-		sc := srv.Client(0)
-		var err error
-		for _, err = range sc.V1Prices.Search(ctx, &stripe.PriceSearchParams{SearchParams: stripe.SearchParams{Query: "active:'true'"}}).All(ctx) {
-			break
-		}
-		if se := stripeErr(t, err, 400, "invalid_request_error", "", "query"); !strings.Contains(se.Msg, "Search is not supported by payd") {
-			t.Fatalf("message %q", se.Msg)
-		}
-	})
-}
-
 // TestPrices_InlinePrice drives catalog.InlinePrice the way Checkout and
 // Payment Links do, then looks at what it made through the API.
 func TestPrices_InlinePrice(t *testing.T) {

@@ -8,17 +8,14 @@ import (
 // catalogRoutes registers Products and Prices, secret key only.
 func (s *Server) catalogRoutes() {
 	h := catalogHandlers{catalog: s.catalog}
-	// Search is registered only to refuse it: without these routes the
-	// {id} patterns would take "search" for an id and answer "No such
-	// product: 'search'", which misleads.
-	s.handle("GET /v1/products/search", secretOnly, noSearch("products", "active, ids, shippable, url, created"))
+	s.handle("GET /v1/products/search", secretOnly, searchIn(productSearch))
 	s.handle("POST /v1/products", secretOnly, h.createProduct)
 	s.handle("GET /v1/products", secretOnly, h.listProducts)
 	s.handle("GET /v1/products/{id}", secretOnly, h.retrieveProduct)
 	s.handle("POST /v1/products/{id}", secretOnly, h.updateProduct)
 	s.handle("DELETE /v1/products/{id}", secretOnly, h.deleteProduct)
 
-	s.handle("GET /v1/prices/search", secretOnly, noSearch("prices", "active, currency, product, type, lookup_keys, recurring, created"))
+	s.handle("GET /v1/prices/search", secretOnly, searchIn(priceSearch))
 	s.handle("POST /v1/prices", secretOnly, h.createPrice)
 	s.handle("GET /v1/prices", secretOnly, h.listPrices)
 	s.handle("GET /v1/prices/{price}", secretOnly, h.retrievePrice)

@@ -485,23 +485,3 @@ func TestProducts_FieldRules(t *testing.T) {
 		}
 	})
 }
-
-func TestProducts_SearchIsRefused(t *testing.T) {
-	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
-		srv := paydtest.New(t, e)
-		sc := srv.Client(0)
-		catalogProduct(t, sc, "search", nil)
-		var err error
-		for _, err = range sc.V1Products.Search(ctx, &stripe.ProductSearchParams{SearchParams: stripe.SearchParams{Query: "active:'true'"}}).All(ctx) {
-			break
-		}
-		se := stripeErr(t, err, 400, "invalid_request_error", "", "query")
-		if !strings.Contains(se.Msg, "Search is not supported by payd") {
-			t.Fatalf("message %q", se.Msg)
-		}
-		// Not mistaken for a product named "search".
-		if strings.Contains(se.Msg, "No such product") {
-			t.Fatalf("search answered as a retrieve: %q", se.Msg)
-		}
-	})
-}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/payd/payd/internal/bufpool"
+	"github.com/payd/payd/internal/catalog"
 	"github.com/payd/payd/internal/charge"
 	"github.com/payd/payd/internal/customer"
 	"github.com/payd/payd/internal/errs"
@@ -23,7 +24,8 @@ import (
 type searchable struct {
 	resource search.Resource
 	table    string
-	// prefix starts the resource's ids, which its page tokens carry.
+	// prefix starts the resource's ids, which its page tokens carry; ""
+	// when callers choose ids.
 	prefix string
 	url    string
 	// indexed maps an id field to the table's list filter column holding
@@ -39,6 +41,10 @@ var (
 		url: "/v1/payment_intents/search", indexed: map[string]string{"customer": "customer"}}
 	chargeSearch = searchable{resource: search.Charges, table: charge.Table, prefix: charge.Prefix,
 		url: "/v1/charges/search", indexed: map[string]string{"customer": "customer"}}
+	priceSearch = searchable{resource: search.Prices, table: catalog.PriceTable, prefix: catalog.PricePrefix,
+		url: "/v1/prices/search", indexed: map[string]string{"product": "product"}}
+	// Products may have ids of the caller's choosing: no prefix to check.
+	productSearch = searchable{resource: search.Products, table: catalog.ProductTable, url: "/v1/products/search"}
 )
 
 const (
@@ -256,7 +262,7 @@ func pageToken(id string) string { return base64.RawURLEncoding.EncodeToString([
 // pageCursor reads a page token back into the id of its row.
 func (sr searchable) pageCursor(token string) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || !isID(string(raw), sr.prefix) {
+	if err != nil || len(raw) == 0 || sr.prefix != "" && !isID(string(raw), sr.prefix) {
 		return "", sr.badPage(token)
 	}
 	return string(raw), nil

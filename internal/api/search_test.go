@@ -488,3 +488,91 @@ func TestSearch_Errors(t *testing.T) {
 		}
 	})
 }
+
+// TestSearch_PricesAndProducts: the catalog's search, paged one result at
+// a time so that a product id of the caller's own carries a page token.
+func TestSearch_PricesAndProducts(t *testing.T) {
+	paydtest.Each(t, func(t *testing.T, e paydtest.Engine) {
+		srv := paydtest.New(t, e)
+		sc := srv.Client(0)
+		products := func(query string) []string {
+			t.Helper()
+			var ids []string
+			p := &stripe.ProductSearchParams{SearchParams: stripe.SearchParams{Query: query, Limit: stripe.Int64(1)}}
+			for pr, err := range sc.V1Products.Search(ctx, p).All(ctx) {
+				if err != nil {
+					t.Fatalf("%s: %v", query, err)
+				}
+				ids = append(ids, pr.ID)
+			}
+			return ids
+		}
+		prices := func(query string) []string {
+			t.Helper()
+			var ids []string
+			p := &stripe.PriceSearchParams{SearchParams: stripe.SearchParams{Query: query, Limit: stripe.Int64(1)}}
+			for pr, err := range sc.V1Prices.Search(ctx, p).All(ctx) {
+				if err != nil {
+					t.Fatalf("%s: %v", query, err)
+				}
+				ids = append(ids, pr.ID)
+			}
+			return ids
+		}
+		gold, err := sc.V1Products.Create(ctx, &stripe.ProductCreateParams{ID: stripe.String("gold-plan"), Name: stripe.String("Gold Plan"),
+			Description: stripe.String("The best we have"), Metadata: map[string]string{"tier": "gold"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		silver, err := sc.V1Products.Create(ctx, &stripe.ProductCreateParams{Name: stripe.String("Silver plan"), Shippable: stripe.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone, err := sc.V1Products.Create(ctx, &stripe.ProductCreateParams{Name: stripe.String("Old plan")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Products.Delete(ctx, gone.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Client(1).V1Products.Create(ctx, &stripe.ProductCreateParams{Name: stripe.String("Gold Plan elsewhere")}); err != nil {
+			t.Fatal(err)
+		}
+		sameIDs(t, `name~"plan"`, products(`name~"plan"`), silver.ID, gold.ID)
+		sameIDs(t, `metadata["tier"]:"gold"`, products(`metadata["tier"]:"gold"`), gold.ID)
+		sameIDs(t, `shippable:"true"`, products(`shippable:"true"`), silver.ID)
+		sameIDs(t, `-name:"Gold Plan" AND active:"true"`, products(`-name:"Gold Plan" AND active:"true"`), silver.ID)
+		sameIDs(t, `description~"best"`, products(`description~"best"`), gold.ID)
+
+		monthly, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Product: stripe.String(gold.ID), Currency: stripe.String("usd"),
+			UnitAmount: stripe.Int64(1500), LookupKey: stripe.String("gold_monthly"),
+			Recurring: &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		once, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Product: stripe.String(gold.ID), Currency: stripe.String("eur"),
+			UnitAmount: stripe.Int64(9900), Metadata: map[string]string{"promo": "launch"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Product: stripe.String(silver.ID), Currency: stripe.String("usd"),
+			UnitAmount: stripe.Int64(500)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Prices.Update(ctx, other.ID, &stripe.PriceUpdateParams{Active: stripe.Bool(false)}); err != nil {
+			t.Fatal(err)
+		}
+		sameIDs(t, "product", prices(`product:"`+gold.ID+`"`), once.ID, monthly.ID)
+		sameIDs(t, "currency", prices(`currency:"usd"`), other.ID, monthly.ID)
+		sameIDs(t, "type", prices(`type:"recurring"`), monthly.ID)
+		sameIDs(t, "lookup_key", prices(`lookup_key:"gold_monthly"`), monthly.ID)
+		sameIDs(t, "active", prices(`active:"false"`), other.ID)
+		sameIDs(t, "metadata", prices(`metadata["promo"]:"launch" OR product:"`+silver.ID+`"`), other.ID, once.ID)
+
+		res := srv.Do("GET", "/v1/products/search?query="+url.QueryEscape("amount>1"), srv.Accounts[0].Secret, "")
+		if e := apiError(t, res); res.Status != 400 || e.Param != "query" || !strings.Contains(e.Message, "products") {
+			t.Fatalf("unknown field: %d %s", res.Status, res.Body)
+		}
+	})
+}

@@ -74,6 +74,26 @@ var Charges = Resource{Name: "charges", Anchor: "query-fields-for-charges", Fiel
 	"status":                                  Token,
 }}
 
+// Prices are searched by https://docs.stripe.com/search#query-fields-for-prices.
+var Prices = Resource{Name: "prices", Anchor: "query-fields-for-prices", Fields: map[string]Kind{
+	"active":     Token,
+	"currency":   Token,
+	"lookup_key": Token,
+	"metadata":   Metadata,
+	"product":    ID,
+	"type":       Token,
+}}
+
+// Products are searched by https://docs.stripe.com/search#query-fields-for-products.
+var Products = Resource{Name: "products", Anchor: "query-fields-for-products", Fields: map[string]Kind{
+	"active":      Token,
+	"description": Text,
+	"metadata":    Metadata,
+	"name":        Text,
+	"shippable":   Token,
+	"url":         Token,
+}}
+
 // fieldNames lists the resource's fields of the given kinds, sorted, for
 // messages that say what would have worked.
 func (r Resource) fieldNames(kinds ...Kind) string {
